@@ -1,0 +1,71 @@
+"""netbox_hedgehog: keep NetBox in step with Hedgehog Open Network Fabric installations."""
+from django.core.exceptions import ImproperlyConfigured
+
+from netbox.plugins import PluginConfig, get_plugin_config
+
+__version__ = "0.1.0"
+
+GIT_SCHEMES = ("https", "ssh", "file")
+
+
+class HedgehogConfig(PluginConfig):
+    name = "netbox_hedgehog"
+    verbose_name = "Hedgehog"
+    description = "Sync Hedgehog Open Network Fabric objects into NetBox"
+    version = __version__
+    author = "netbox-hedgehog developers"
+    base_url = "hedgehog"
+    min_version = "4.7.0"
+    # Every setting is documented in the README ("Configuration").
+    default_settings = {
+        # Git URL schemes a fabric may use. "file" is for tests and the demo only.
+        "git_allowed_schemes": ["https", "ssh"],
+        # Where Git sources are cloned, one folder per fabric.
+        "git_cache_dir": "/tmp/netbox-hedgehog/git-cache",
+        # Largest YAML file a Git source reads, in bytes.
+        "git_max_file_size": 10 * 1024 * 1024,
+        # Seconds a single Kubernetes or Git request may take.
+        "source_timeout": 30,
+        # Objects per page when listing from the Kubernetes API.
+        "kubernetes_page_size": 500,
+        # Seconds a sync job may run before RQ stops it.
+        "sync_job_timeout": 1800,
+        # Seconds between the scheduler sidecar's full reconciles.
+        "scheduler_reconcile_interval": 60,
+        # Seconds between the scheduler sidecar's heartbeats.
+        "scheduler_heartbeat_interval": 5,
+        # Username that scheduled runs are attributed to in the change log ("" = no user).
+        "sync_user": "",
+    }
+
+    def ready(self):
+        super().ready()
+        validate_settings(get_plugin_config)
+        # Registers the housekeeping system job with NetBox's worker.
+        from . import jobs  # noqa: F401
+
+
+def validate_settings(get):
+    """Raise ImproperlyConfigured naming the first bad setting."""
+    def bad(name, why):
+        raise ImproperlyConfigured(f"PLUGINS_CONFIG['netbox_hedgehog']['{name}'] {why}")
+
+    schemes = get("netbox_hedgehog", "git_allowed_schemes")
+    if not isinstance(schemes, (list, tuple)) or not schemes:
+        bad("git_allowed_schemes", "must be a non-empty list")
+    for scheme in schemes:
+        if scheme not in GIT_SCHEMES:
+            bad("git_allowed_schemes", f"contains {scheme!r}; allowed values are {', '.join(GIT_SCHEMES)}")
+    if not isinstance(get("netbox_hedgehog", "git_cache_dir"), str) or not get("netbox_hedgehog", "git_cache_dir"):
+        bad("git_cache_dir", "must be a non-empty path")
+    for name, minimum in (("git_max_file_size", 1), ("source_timeout", 1), ("kubernetes_page_size", 1),
+                          ("sync_job_timeout", 10), ("scheduler_reconcile_interval", 1),
+                          ("scheduler_heartbeat_interval", 1)):
+        value = get("netbox_hedgehog", name)
+        if type(value) is not int or value < minimum:
+            bad(name, f"must be an integer of at least {minimum}, not {value!r}")
+    if not isinstance(get("netbox_hedgehog", "sync_user"), str):
+        bad("sync_user", "must be a username string")
+
+
+config = HedgehogConfig

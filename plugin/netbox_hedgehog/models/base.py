@@ -1,0 +1,73 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from netbox.models import NetBoxModel
+
+from ..choices import DriftChoices, OriginChoices
+
+__all__ = ("HedgehogObject", "spec_text", "unique_per_fabric")
+
+
+class HedgehogObject(NetBoxModel):
+    """
+    One Hedgehog custom resource as the last sync saw it. Owned by the sync: the UI shows it read-only.
+    `spec` is the cluster's copy when the fabric has a cluster, else the Git copy; `git_spec` keeps the
+    Git copy alongside when both sources hold the object, so the page can show the difference.
+    """
+
+    KIND = ""
+
+    fabric = models.ForeignKey(to="netbox_hedgehog.HedgehogFabric", on_delete=models.CASCADE,
+                               related_name="%(class)s_set")
+    name = models.CharField(verbose_name=_("name"), max_length=253)
+    namespace = models.CharField(verbose_name=_("namespace"), max_length=63, default="default")
+    uid = models.CharField(verbose_name=_("UID"), max_length=36, blank=True)
+    resource_version = models.CharField(verbose_name=_("resource version"), max_length=64, blank=True)
+    generation = models.BigIntegerField(verbose_name=_("generation"), null=True, blank=True)
+    labels = models.JSONField(verbose_name=_("labels"), default=dict, blank=True)
+    annotations = models.JSONField(verbose_name=_("annotations"), default=dict, blank=True)
+    spec = models.JSONField(verbose_name=_("spec"), default=dict, blank=True)
+    status = models.JSONField(verbose_name=_("status"), default=dict, blank=True)
+
+    origin = models.CharField(verbose_name=_("origin"), max_length=10, choices=OriginChoices)
+    git_file = models.CharField(verbose_name=_("Git file"), max_length=500, blank=True)
+    git_commit = models.CharField(verbose_name=_("Git commit"), max_length=64, blank=True)
+    git_spec = models.JSONField(verbose_name=_("Git spec"), null=True, blank=True)
+    drift = models.CharField(verbose_name=_("drift"), max_length=20, choices=DriftChoices, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ("fabric", "name")
+
+    def __str__(self):
+        return self.name
+
+    def serialize_object(self, exclude=None):
+        """Sync-owned objects carry no tags; skipping the tag lookup keeps bulk change logging to one query."""
+        from utilities.serialization import serialize_object
+
+        return serialize_object(self, resolve_tags=False, exclude=exclude)
+
+    @classmethod
+    def spec_columns(cls, spec):
+        """Values of the filterable columns this kind derives from its spec; the reconcile writes them."""
+        return {}
+
+    def get_origin_color(self):
+        return OriginChoices.colors.get(self.origin)
+
+    def get_drift_color(self):
+        return DriftChoices.colors.get(self.drift)
+
+
+def unique_per_fabric(model_name):
+    return models.UniqueConstraint(
+        fields=("fabric", "namespace", "name"),
+        name=f"netbox_hedgehog_{model_name}_unique_fabric_namespace_name",
+        violation_error_message=_("An object with this name already exists in this fabric and namespace."),
+    )
+
+
+def spec_text(value):
+    """A spec value as a column string: missing values become ""."""
+    return "" if value is None else str(value)

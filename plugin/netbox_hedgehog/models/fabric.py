@@ -1,0 +1,225 @@
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, URLValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from netbox.models import NetBoxModel
+from netbox.models.features import JobsMixin
+from netbox.plugins import get_plugin_config
+
+from ..choices import ConnectionStatusChoices, FabricStatusChoices, SyncStatusChoices
+
+__all__ = ("HedgehogFabric", "MIN_SYNC_INTERVAL", "strip_private_keys")
+
+MIN_SYNC_INTERVAL = 10
+SECRET_FIELDS = ("kubernetes_token", "git_password")
+
+_PRIVATE_KEY_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----\s*", re.S)
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def strip_private_keys(pem):
+    """A CA bundle needs certificates only; a pasted private key is dropped, never stored."""
+    return _PRIVATE_KEY_BLOCK.sub("", pem or "").strip()
+
+
+class HedgehogFabricQuerySet(models.QuerySet):
+    def scheduled(self):
+        """Fabrics the scheduler sidecar keeps a recurring registration for (DESIGN.md §3)."""
+        return self.filter(sync_enabled=True, scheduler_enabled=True).exclude(kubernetes_server="", git_url="")
+
+
+class HedgehogFabric(JobsMixin, NetBoxModel):
+    name = models.CharField(verbose_name=_("name"), max_length=100, unique=True)
+    description = models.CharField(verbose_name=_("description"), max_length=200, blank=True)
+    comments = models.TextField(verbose_name=_("comments"), blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=30, choices=FabricStatusChoices, default=FabricStatusChoices.STATUS_ACTIVE
+    )
+
+    kubernetes_server = models.CharField(
+        verbose_name=_("Kubernetes API server"), max_length=255, blank=True,
+        help_text=_("URL of the fabric's Kubernetes API, e.g. https://control-1:6443"),
+    )
+    kubernetes_token = models.TextField(verbose_name=_("Kubernetes token"), blank=True)
+    kubernetes_ca_cert = models.TextField(
+        verbose_name=_("Kubernetes CA certificate"), blank=True,
+        help_text=_("PEM certificate(s) of the CA that signed the API server's certificate"),
+    )
+    kubernetes_namespace = models.CharField(
+        verbose_name=_("Kubernetes namespace"), max_length=63, default="default",
+        help_text=_("Hedgehog keeps its objects in namespace 'default'"),
+    )
+    kubernetes_verify_tls = models.BooleanField(verbose_name=_("verify TLS"), default=True)
+
+    git_url = models.CharField(verbose_name=_("Git URL"), max_length=500, blank=True)
+    git_branch = models.CharField(verbose_name=_("Git branch"), max_length=200, default="main")
+    git_path = models.CharField(
+        verbose_name=_("Git path"), max_length=500, blank=True,
+        help_text=_("Folder inside the repository holding the YAML files; empty for the repository root"),
+    )
+    git_username = models.CharField(verbose_name=_("Git username"), max_length=200, blank=True)
+    git_password = models.TextField(verbose_name=_("Git password or token"), blank=True)
+
+    sync_enabled = models.BooleanField(verbose_name=_("sync enabled"), default=True)
+    scheduler_enabled = models.BooleanField(verbose_name=_("scheduled sync"), default=True)
+    sync_interval = models.PositiveIntegerField(
+        verbose_name=_("sync interval"), default=300, validators=[MinValueValidator(MIN_SYNC_INTERVAL)],
+        help_text=_("Seconds between scheduled syncs (at least %(min)s)") % {"min": MIN_SYNC_INTERVAL},
+    )
+    skip_invalid_objects = models.BooleanField(
+        verbose_name=_("skip invalid objects"), default=False,
+        help_text=_("Sync the valid objects and mark the run partial instead of failing on invalid input"),
+    )
+
+    # Written only by set_sync_state() and set_connection_state().
+    sync_status = models.CharField(
+        verbose_name=_("sync status"), max_length=20, choices=SyncStatusChoices,
+        default=SyncStatusChoices.NEVER_SYNCED, editable=False,
+    )
+    connection_status = models.CharField(
+        verbose_name=_("connection status"), max_length=20, choices=ConnectionStatusChoices,
+        default=ConnectionStatusChoices.UNKNOWN, editable=False,
+    )
+    last_sync = models.DateTimeField(verbose_name=_("last successful sync"), null=True, blank=True, editable=False)
+    last_sync_attempt = models.DateTimeField(verbose_name=_("last sync attempt"), null=True, blank=True,
+                                             editable=False)
+    sync_error = models.TextField(verbose_name=_("last sync error"), blank=True, editable=False)
+    connection_error = models.TextField(verbose_name=_("last connection error"), blank=True, editable=False)
+
+    objects = HedgehogFabricQuerySet.as_manager()
+
+    clone_fields = ("status", "kubernetes_namespace", "kubernetes_verify_tls", "git_branch", "git_path",
+                    "sync_enabled", "scheduler_enabled", "sync_interval", "skip_invalid_objects")
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("fabric")
+        verbose_name_plural = _("fabrics")
+        constraints = [
+            models.CheckConstraint(
+                name="netbox_hedgehog_fabric_synced_has_last_sync",
+                condition=~Q(sync_status__in=(SyncStatusChoices.IN_SYNC, SyncStatusChoices.OUT_OF_SYNC))
+                | Q(last_sync__isnull=False),
+                violation_error_message=_("A fabric cannot be in sync without a last successful sync time."),
+            ),
+            models.CheckConstraint(
+                name="netbox_hedgehog_fabric_never_synced_has_no_last_sync",
+                condition=~Q(sync_status=SyncStatusChoices.NEVER_SYNCED) | Q(last_sync__isnull=True),
+                violation_error_message=_("A fabric that never synced cannot have a last sync time."),
+            ),
+            models.CheckConstraint(
+                name="netbox_hedgehog_fabric_has_source",
+                condition=~Q(kubernetes_server="") | ~Q(git_url=""),
+                violation_error_message=_("A fabric needs a Kubernetes API server or a Git URL."),
+            ),
+            models.CheckConstraint(
+                name="netbox_hedgehog_fabric_min_interval",
+                condition=Q(sync_interval__gte=MIN_SYNC_INTERVAL),
+                violation_error_message=_("The sync interval must be at least %(min)s seconds.")
+                % {"min": MIN_SYNC_INTERVAL},
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def has_kubernetes(self):
+        return bool(self.kubernetes_server)
+
+    @property
+    def has_git(self):
+        return bool(self.git_url)
+
+    @property
+    def is_scheduled(self):
+        return self.sync_enabled and self.scheduler_enabled and (self.has_kubernetes or self.has_git)
+
+    @property
+    def secrets(self):
+        """Values that must never appear in a message, a log or a page."""
+        return [getattr(self, name) for name in SECRET_FIELDS if getattr(self, name)]
+
+    def get_sync_status_color(self):
+        return SyncStatusChoices.colors.get(self.sync_status)
+
+    def get_connection_status_color(self):
+        return ConnectionStatusChoices.colors.get(self.connection_status)
+
+    def get_status_color(self):
+        return FabricStatusChoices.colors.get(self.status)
+
+    def serialize_object(self, exclude=None):
+        """Change-log snapshots leave the secrets out."""
+        return super().serialize_object(exclude=[*(exclude or []), *SECRET_FIELDS])
+
+    def clean(self):
+        super().clean()
+        from ..sync.git import validate_git_branch, validate_git_path, validate_git_url
+
+        errors = {}
+        if not self.kubernetes_server and not self.git_url:
+            message = _("Set a Kubernetes API server or a Git URL: a fabric needs at least one source.")
+            errors["kubernetes_server"] = message
+            errors["git_url"] = message
+        if self.kubernetes_server:
+            try:
+                URLValidator(schemes=["http", "https"])(self.kubernetes_server)
+            except ValidationError:
+                errors["kubernetes_server"] = _("Enter an http:// or https:// URL, e.g. https://control-1:6443.")
+        if self.kubernetes_namespace and not _DNS_LABEL.match(self.kubernetes_namespace):
+            errors["kubernetes_namespace"] = _("Enter a Kubernetes namespace name (lower-case letters, digits, '-').")
+        if self.git_url:
+            try:
+                validate_git_url(self.git_url, get_plugin_config("netbox_hedgehog", "git_allowed_schemes"))
+            except ValueError as e:
+                errors["git_url"] = str(e)
+        for field, validate in (("git_branch", validate_git_branch), ("git_path", validate_git_path)):
+            try:
+                validate(getattr(self, field))
+            except ValueError as e:
+                errors[field] = str(e)
+        if self.sync_interval is not None and self.sync_interval < MIN_SYNC_INTERVAL:
+            errors["sync_interval"] = _("The sync interval must be at least %(min)s seconds.") % {
+                "min": MIN_SYNC_INTERVAL}
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.kubernetes_ca_cert = strip_private_keys(self.kubernetes_ca_cert)
+        super().save(*args, **kwargs)
+
+    def set_sync_state(self, sync_status, *, error="", at=None):
+        """
+        The one writer of sync_status, last_sync, last_sync_attempt and sync_error, so they always agree:
+        `syncing` stamps the attempt, `in_sync`/`out_of_sync` stamp the attempt and the success, `error`
+        keeps the last success and records the (already redacted) error.
+        Written with a queryset update: status bookkeeping is not a user change for the change log.
+        """
+        at = at or timezone.now()
+        fields = {"sync_status": sync_status}
+        if sync_status == SyncStatusChoices.SYNCING:
+            fields["last_sync_attempt"] = at
+        elif sync_status in (SyncStatusChoices.IN_SYNC, SyncStatusChoices.OUT_OF_SYNC):
+            fields.update(last_sync=at, last_sync_attempt=at, sync_error="")
+        elif sync_status == SyncStatusChoices.ERROR:
+            fields.update(last_sync_attempt=at, sync_error=error)
+        elif sync_status == SyncStatusChoices.NEVER_SYNCED:
+            fields.update(last_sync=None, sync_error=error)
+        else:
+            raise ValueError(f"unknown sync status {sync_status!r}")
+        type(self).objects.filter(pk=self.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def set_connection_state(self, connection_status, *, error=""):
+        if (self.connection_status, self.connection_error) == (connection_status, error):
+            return
+        type(self).objects.filter(pk=self.pk).update(connection_status=connection_status, connection_error=error)
+        self.connection_status = connection_status
+        self.connection_error = error

@@ -1,0 +1,127 @@
+from datetime import timedelta
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .base import HedgehogObject, spec_text, unique_per_fabric
+
+__all__ = ("AGENT_ALIVE_WINDOW", "Connection", "Server", "Switch", "SwitchGroup", "VLANNamespace")
+
+# A switch agent whose last heartbeat is older than this is reported as not alive.
+AGENT_ALIVE_WINDOW = timedelta(minutes=1)
+
+
+class VLANNamespace(HedgehogObject):
+    KIND = "VLANNamespace"
+
+    class Meta(HedgehogObject.Meta):
+        verbose_name = _("VLAN namespace")
+        verbose_name_plural = _("VLAN namespaces")
+        constraints = [unique_per_fabric("vlannamespace")]
+
+
+class SwitchGroup(HedgehogObject):
+    KIND = "SwitchGroup"
+
+    class Meta(HedgehogObject.Meta):
+        verbose_name = _("switch group")
+        verbose_name_plural = _("switch groups")
+        constraints = [unique_per_fabric("switchgroup")]
+
+
+class Switch(HedgehogObject):
+    KIND = "Switch"
+
+    role = models.CharField(verbose_name=_("role"), max_length=50, blank=True)
+    asn = models.BigIntegerField(verbose_name=_("ASN"), null=True, blank=True)
+    profile = models.CharField(verbose_name=_("profile"), max_length=100, blank=True)
+    redundancy_group = models.CharField(verbose_name=_("redundancy group"), max_length=253, blank=True)
+    redundancy_type = models.CharField(verbose_name=_("redundancy type"), max_length=20, blank=True)
+    description = models.CharField(verbose_name=_("description"), max_length=200, blank=True)
+    # Live status from the switch's Agent object (cluster sources only).
+    agent_heartbeat = models.DateTimeField(verbose_name=_("agent heartbeat"), null=True, blank=True)
+    agent_applied_generation = models.BigIntegerField(verbose_name=_("agent applied generation"), null=True,
+                                                      blank=True)
+    agent_interfaces = models.JSONField(verbose_name=_("agent interfaces"), default=dict, blank=True)
+
+    class Meta(HedgehogObject.Meta):
+        verbose_name = _("switch")
+        verbose_name_plural = _("switches")
+        constraints = [unique_per_fabric("switch")]
+
+    @classmethod
+    def spec_columns(cls, spec):
+        redundancy = spec.get("redundancy") or {}
+        asn = spec.get("asn")
+        return {
+            "role": spec_text(spec.get("role")),
+            "asn": asn if isinstance(asn, int) else None,
+            "profile": spec_text(spec.get("profile")),
+            "redundancy_group": spec_text(redundancy.get("group")),
+            "redundancy_type": spec_text(redundancy.get("type")),
+            "description": spec_text(spec.get("description"))[:200],
+        }
+
+    @property
+    def agent_alive(self):
+        """True or False once the cluster reported an agent; None when no agent is known."""
+        if self.agent_heartbeat is None:
+            return None
+        return timezone.now() - self.agent_heartbeat < AGENT_ALIVE_WINDOW
+
+    @property
+    def agent_applied_current(self):
+        if self.agent_applied_generation is None or self.generation is None:
+            return None
+        return self.agent_applied_generation >= self.generation
+
+
+class Server(HedgehogObject):
+    KIND = "Server"
+
+    profile = models.CharField(verbose_name=_("profile"), max_length=100, blank=True)
+    description = models.CharField(verbose_name=_("description"), max_length=200, blank=True)
+
+    class Meta(HedgehogObject.Meta):
+        verbose_name = _("server")
+        verbose_name_plural = _("servers")
+        constraints = [unique_per_fabric("server")]
+
+    @classmethod
+    def spec_columns(cls, spec):
+        return {"profile": spec_text(spec.get("profile")), "description": spec_text(spec.get("description"))[:200]}
+
+
+class Connection(HedgehogObject):
+    KIND = "Connection"
+
+    connection_type = models.CharField(verbose_name=_("type"), max_length=30, blank=True)
+    endpoints = ArrayField(models.CharField(max_length=300), verbose_name=_("endpoints"), default=list, blank=True,
+                           help_text=_("Ports in device/port form, e.g. leaf-01/E1/1"))
+    devices = ArrayField(models.CharField(max_length=253), verbose_name=_("devices"), default=list, blank=True)
+
+    class Meta(HedgehogObject.Meta):
+        verbose_name = _("connection")
+        verbose_name_plural = _("connections")
+        constraints = [unique_per_fabric("connection")]
+
+    def port_states(self):
+        """(endpoint, oper state) for each of this connection's switch ports whose agent reports it."""
+        interfaces = dict(Switch.objects.filter(fabric_id=self.fabric_id, name__in=self.devices)
+                          .values_list("name", "agent_interfaces"))
+        states = []
+        for endpoint in self.endpoints:
+            device, _slash, port = endpoint.partition("/")
+            if device in interfaces:
+                states.append((endpoint, ((interfaces[device] or {}).get(port) or {}).get("oper", "")))
+        return states
+
+    @classmethod
+    def spec_columns(cls, spec):
+        from ..sync.documents import connection_endpoints
+
+        connection_type, endpoints = connection_endpoints(spec)
+        devices = sorted({endpoint.split("/", 1)[0] for endpoint in endpoints})
+        return {"connection_type": connection_type, "endpoints": endpoints, "devices": devices}
