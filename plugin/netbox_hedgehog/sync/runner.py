@@ -1,0 +1,154 @@
+"""
+One sync of one fabric: load the sources, check the input, diff, apply, record the outcome.
+Callers (the job runner, `netbox hedgehog_sync`) hold the per-fabric lock; this module does not.
+"""
+import logging
+import os
+from dataclasses import dataclass, field
+
+from netbox.plugins import get_plugin_config
+
+from ..choices import ConnectionStatusChoices, DriftChoices, SyncStatusChoices
+from .merge import merge_snapshots
+from .reconcile import apply_plan, plan_changes
+from .types import Problem, SourceError, redact
+
+__all__ = ("SyncResult", "build_git_source", "build_kubernetes_source", "run_sync")
+
+OUTCOME_SUCCESS = "success"
+OUTCOME_PARTIAL = "partial"
+OUTCOME_FAILED = "failed"
+
+# How many problems the fabric's error text lists; the job data keeps all of them.
+PROBLEMS_IN_ERROR = 10
+DRIFTED = (DriftChoices.DIFFERS, DriftChoices.ONLY_IN_GIT, DriftChoices.ONLY_IN_CLUSTER)
+
+
+@dataclass
+class SyncResult:
+    fabric: str
+    dry_run: bool = False
+    outcome: str = OUTCOME_SUCCESS
+    error: str = ""
+    counts: dict = field(default_factory=dict)  # kind -> {created, updated, deleted, unchanged}
+    problems: list = field(default_factory=list)  # Problem.as_dict() entries
+    skipped_kinds: dict = field(default_factory=dict)
+    git_commit: str = ""
+    cluster_revision: str = ""
+    drift_count: int = 0
+    changes: dict = field(default_factory=dict)  # dry run only: kind -> [{action, name, fields}]
+    request_id: str = ""
+
+    @property
+    def ok(self):
+        return self.outcome != OUTCOME_FAILED
+
+    def as_dict(self):
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def totals(self):
+        return {key: sum(c[key] for c in self.counts.values()) for key in ("created", "updated", "deleted",
+                                                                           "unchanged")}
+
+
+def _setting(name):
+    return get_plugin_config("netbox_hedgehog", name)
+
+
+def build_kubernetes_source(fabric):
+    from .kubernetes import KubernetesSource
+
+    return KubernetesSource(
+        server=fabric.kubernetes_server, token=fabric.kubernetes_token, ca_cert=fabric.kubernetes_ca_cert,
+        verify_tls=fabric.kubernetes_verify_tls, namespace=fabric.kubernetes_namespace,
+        timeout=_setting("source_timeout"), page_size=_setting("kubernetes_page_size"),
+    )
+
+
+def build_git_source(fabric):
+    from .git import GitSource
+
+    return GitSource(
+        url=fabric.git_url, branch=fabric.git_branch, path=fabric.git_path, username=fabric.git_username,
+        password=fabric.git_password, cache_dir=os.path.join(_setting("git_cache_dir"), f"fabric-{fabric.pk}"),
+        allowed_schemes=tuple(_setting("git_allowed_schemes")), timeout=_setting("source_timeout"),
+        max_file_size=_setting("git_max_file_size"),
+    )
+
+
+def _load(fabric, result, log):
+    """Read every configured source. Raises SourceError (already redacted) if one cannot be read."""
+    git = cluster = None
+    if fabric.has_kubernetes:
+        log.info("Reading the Kubernetes API at %s", fabric.kubernetes_server)
+        try:
+            cluster = build_kubernetes_source(fabric).load()
+        except SourceError as e:
+            fabric.set_connection_state(ConnectionStatusChoices.ERROR, error=redact(e, fabric.secrets))
+            raise
+        fabric.set_connection_state(ConnectionStatusChoices.CONNECTED)
+        result.cluster_revision = cluster.revision
+        log.info("Cluster: %d objects", len(cluster.objects))
+    if fabric.has_git:
+        log.info("Reading %s (branch %s, path %r)", fabric.git_url, fabric.git_branch, fabric.git_path or "/")
+        git = build_git_source(fabric).load()
+        result.git_commit = git.revision
+        log.info("Git: %d objects at commit %s", len(git.objects), git.revision[:12])
+    for snapshot in (s for s in (cluster, git) if s):
+        result.skipped_kinds.update(snapshot.skipped_kinds)
+        result.problems.extend(problem.as_dict() for problem in snapshot.problems)
+    return git, cluster
+
+
+def run_sync(fabric, *, dry_run=False, user=None, request_id=None, logger=None):
+    """Sync `fabric` once and return its SyncResult. A failed source or invalid input changes no object."""
+    log = logger or logging.getLogger("netbox_hedgehog.sync")
+    result = SyncResult(fabric=fabric.name, dry_run=dry_run)
+    if not dry_run:
+        fabric.set_sync_state(SyncStatusChoices.SYNCING)
+    try:
+        git, cluster = _load(fabric, result, log)
+    except SourceError as e:
+        return _fail(fabric, result, redact(e, fabric.secrets), log)
+    for kind, why in result.skipped_kinds.items():
+        log.warning("Skipped %s: %s", kind, why)
+    if result.problems:
+        for problem in result.problems:
+            log.warning("Invalid input: %s", _describe(problem))
+        if not fabric.skip_invalid_objects:
+            listed = "\n".join(_describe(p) for p in result.problems[:PROBLEMS_IN_ERROR])
+            more = len(result.problems) - PROBLEMS_IN_ERROR
+            error = f"{len(result.problems)} problem(s) in the input; nothing was changed:\n{listed}"
+            return _fail(fabric, result, error + (f"\n... and {more} more" if more > 0 else ""), log)
+        result.outcome = OUTCOME_PARTIAL
+
+    rows = merge_snapshots(git, cluster)
+    result.drift_count = sum(1 for kind_rows in rows.values() for row in kind_rows.values()
+                             if row.fields["drift"] in DRIFTED)
+    plan = plan_changes(fabric, rows, agents=cluster.agents if cluster else None)
+    result.counts = {kind: changes.counts() for kind, changes in plan.kinds.items()}
+    if dry_run:
+        result.changes = {kind: changes.summary() for kind, changes in plan.kinds.items() if changes.summary()}
+        log.info("Dry run: nothing applied")
+        return result
+    if plan.has_changes:
+        result.request_id = str(apply_plan(plan, user=user, request_id=request_id))
+    totals = result.totals()
+    log.info("Applied: %(created)d created, %(updated)d updated, %(deleted)d deleted, %(unchanged)d unchanged",
+             totals)
+    in_sync = result.outcome == OUTCOME_SUCCESS and result.drift_count == 0
+    fabric.set_sync_state(SyncStatusChoices.IN_SYNC if in_sync else SyncStatusChoices.OUT_OF_SYNC)
+    return result
+
+
+def _describe(problem):
+    return str(Problem(**problem))
+
+
+def _fail(fabric, result, error, log):
+    result.outcome = OUTCOME_FAILED
+    result.error = error
+    log.error("Sync failed: %s", error)
+    if not result.dry_run:
+        fabric.set_sync_state(SyncStatusChoices.ERROR, error=error)
+    return result

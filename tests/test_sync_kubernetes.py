@@ -1,0 +1,189 @@
+"""The sync engine end to end over the real kubernetes client: emulator -> reconcile -> NetBox."""
+import json
+from collections import Counter
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core.models import ObjectChange
+
+from netbox_hedgehog.choices import ConnectionStatusChoices, SyncStatusChoices
+from netbox_hedgehog.models import MODEL_BY_KIND, Connection, HedgehogFabric, Switch
+from netbox_hedgehog.sync.runner import run_sync
+from tests.hedgehog_data import HEDGEHOG_DATA
+from tests.kube_emulator import KubeEmulator
+
+pytestmark = pytest.mark.django_db
+TOKEN = "s3cr3t-token-value-1234567890"
+LAB = HEDGEHOG_DATA / "samples" / "lab-ci_env-ci-1_wiring.yaml"
+LAB_COUNTS = {"VLANNamespace": 1, "IPv4Namespace": 1, "SwitchGroup": 3, "Switch": 6, "Server": 8, "External": 3,
+              "ExternalAttachment": 5, "Connection": 24}
+
+
+def lab_objects():
+    return [doc for doc in yaml.safe_load_all(LAB.read_text()) if doc]
+
+
+@pytest.fixture
+def cluster():
+    with KubeEmulator(lab_objects(), token=TOKEN, tls=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def fabric(cluster):
+    return HedgehogFabric.objects.create(name="lab", kubernetes_server=cluster.url, kubernetes_token=TOKEN,
+                                         kubernetes_ca_cert=cluster.ca_pem)
+
+
+def stored_counts(fabric):
+    return {kind: model.objects.filter(fabric=fabric).count() for kind, model in MODEL_BY_KIND.items()
+            if model.objects.filter(fabric=fabric).exists()}
+
+
+def writes(queries):
+    return [q["sql"] for q in queries if q["sql"].split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+
+
+def test_first_sync_imports_every_kind_with_the_right_counts(fabric):
+    result = run_sync(fabric)
+    assert result.ok, result.error
+    assert stored_counts(fabric) == LAB_COUNTS
+    assert {kind: c["created"] for kind, c in result.counts.items() if c["created"]} == LAB_COUNTS
+    fabric.refresh_from_db()
+    assert fabric.sync_status == SyncStatusChoices.IN_SYNC
+    assert fabric.last_sync is not None and fabric.last_sync == fabric.last_sync_attempt
+    assert fabric.connection_status == ConnectionStatusChoices.CONNECTED
+    switch = Switch.objects.get(fabric=fabric, name="ds3000-01")
+    assert (switch.role, switch.profile, switch.redundancy_group, switch.redundancy_type) == (
+        "server-leaf", "celestica-ds3000", "eslag-2", "eslag")
+    assert switch.origin == "cluster" and switch.uid and switch.generation == 1
+    fabric_link = Connection.objects.get(fabric=fabric, name="ds4000-01--fabric--ds3000-01")
+    assert fabric_link.connection_type == "fabric"
+    assert "ds4000-01/E1/1" in fabric_link.endpoints and fabric_link.devices == ["ds3000-01", "ds4000-01"]
+    # Every create is in the change log, attributed to the run.
+    changes = ObjectChange.objects.filter(request_id=result.request_id)
+    assert changes.count() == sum(LAB_COUNTS.values())
+    assert set(changes.values_list("action", flat=True)) == {"create"}
+
+
+def test_unchanged_resync_writes_no_object_and_no_change_log(fabric):
+    run_sync(fabric)
+    changes_before = ObjectChange.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        result = run_sync(fabric)
+    assert result.ok
+    assert all(c["created"] == c["updated"] == c["deleted"] == 0 for c in result.counts.values())
+    object_writes = [sql for sql in writes(queries) if "netbox_hedgehog_hedgehogfabric" not in sql]
+    assert object_writes == []
+    # The only writes are the fabric's own status bookkeeping (syncing, then in sync).
+    assert len(writes(queries)) == 2
+    assert ObjectChange.objects.count() == changes_before
+
+
+def test_changes_between_syncs_are_updated_created_and_deleted(cluster, fabric):
+    run_sync(fabric)
+    switch = cluster.get("Switch", "ds3000-01")
+    switch["spec"]["description"] = "renamed leaf"
+    cluster.upsert(switch)
+    assert cluster.delete("Server", "server-1")
+    cluster.upsert({"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "SwitchGroup",
+                    "metadata": {"name": "new-group", "namespace": "default"}, "spec": {}})
+    result = run_sync(fabric)
+    assert result.counts["Switch"]["updated"] == 1
+    assert result.counts["Server"]["deleted"] == 1
+    assert result.counts["SwitchGroup"]["created"] == 1
+    assert Switch.objects.get(fabric=fabric, name="ds3000-01").description == "renamed leaf"
+    actions = Counter(ObjectChange.objects.filter(request_id=result.request_id).values_list("action", flat=True))
+    assert actions == {"update": 1, "delete": 1, "create": 1}
+
+
+@pytest.mark.parametrize("fault, expected", [
+    (dict(token="wrong"), "401"),
+    (dict(forbidden=True), "403"),
+])
+def test_rejected_credentials_change_nothing_and_never_show_the_token(fabric, fault, expected):
+    run_sync(fabric)
+    before = stored_counts(fabric)
+    with KubeEmulator(lab_objects(), token=fault.get("token", TOKEN), forbidden=fault.get("forbidden", False)) as bad:
+        fabric.kubernetes_server = bad.url
+        fabric.kubernetes_ca_cert = ""
+        fabric.save()
+        result = run_sync(fabric)
+    assert not result.ok and expected in result.error
+    assert TOKEN not in result.error
+    assert stored_counts(fabric) == before
+    fabric.refresh_from_db()
+    assert fabric.sync_status == SyncStatusChoices.ERROR and fabric.last_sync is not None
+    assert fabric.connection_status == ConnectionStatusChoices.ERROR
+    assert TOKEN not in fabric.sync_error and TOKEN not in fabric.connection_error
+
+
+def test_server_errors_and_timeouts_change_nothing(cluster, fabric):
+    run_sync(fabric)
+    before = stored_counts(fabric)
+    cluster.fail_with(500, path_contains="connections")
+    result = run_sync(fabric)
+    assert not result.ok and "500" in result.error
+    cluster.reset_faults()
+    cluster.delay(3)
+    config = {**settings.PLUGINS_CONFIG, "netbox_hedgehog": {**settings.PLUGINS_CONFIG["netbox_hedgehog"],
+                                                             "source_timeout": 1}}
+    with override_settings(PLUGINS_CONFIG=config):
+        result = run_sync(fabric)
+    assert not result.ok and "timed out" in result.error
+    assert stored_counts(fabric) == before
+
+
+def test_missing_crd_is_skipped_and_reported_while_the_rest_syncs(fabric):
+    with KubeEmulator(lab_objects(), token=TOKEN, crds={"Switch", "Server", "SwitchGroup"}) as partial:
+        fabric.kubernetes_server = partial.url
+        fabric.kubernetes_ca_cert = ""
+        fabric.save()
+        result = run_sync(fabric)
+    assert result.ok
+    assert "Connection" in result.skipped_kinds and "not installed" in result.skipped_kinds["Connection"]
+    assert stored_counts(fabric) == {"SwitchGroup": 3, "Switch": 6, "Server": 8}
+
+
+def test_dry_run_reports_the_diff_and_changes_nothing(fabric):
+    result = run_sync(fabric, dry_run=True)
+    assert result.ok and result.dry_run
+    assert stored_counts(fabric) == {}
+    assert {change["action"] for change in result.changes["Switch"]} == {"create"}
+    fabric.refresh_from_db()
+    assert fabric.sync_status == SyncStatusChoices.NEVER_SYNCED
+
+
+def test_agent_status_shows_on_switches(cluster, fabric):
+    now = timezone.now()
+    cluster.upsert({"apiVersion": "agent.githedgehog.com/v1beta1", "kind": "Agent",
+                    "metadata": {"name": "ds3000-01", "namespace": "default"},
+                    "status": {"lastHeartbeat": now.isoformat(), "lastAppliedGen": 1,
+                               "state": {"interfaces": {"E1/28": {"oper": "up", "admin": "up"}}}}})
+    run_sync(fabric)
+    switch = Switch.objects.get(fabric=fabric, name="ds3000-01")
+    assert switch.agent_alive is True and switch.agent_applied_current is True
+    assert switch.agent_interfaces["E1/28"]["oper"] == "up"
+    assert Switch.objects.get(fabric=fabric, name="ds3000-02").agent_alive is None
+
+
+def test_cli_prints_counts_and_json_and_fails_non_zero(fabric, capsys):
+    call_command("hedgehog_sync", "lab", "--json")
+    data = json.loads(capsys.readouterr().out)
+    assert data["outcome"] == "success" and data["counts"]["Switch"]["created"] == 6
+    call_command("hedgehog_sync", "lab")
+    out = capsys.readouterr().out
+    assert "Switch" in out and "unchanged" in out
+    fabric.kubernetes_token = "wrong"
+    fabric.save()
+    with pytest.raises(CommandError, match="401"):
+        call_command("hedgehog_sync", "lab")
+    with pytest.raises(CommandError, match="No fabric named"):
+        call_command("hedgehog_sync", "nope")
