@@ -1,7 +1,5 @@
 """Parsing Hedgehog YAML and checking a set of objects: the real samples plus broken input. No database."""
-import os
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import yaml
@@ -16,8 +14,8 @@ from netbox_hedgehog.sync.documents import (
     validate,
 )
 from netbox_hedgehog.sync.types import SourceObject
+from tests.hedgehog_data import HEDGEHOG_DATA as DATA
 
-DATA = Path(os.environ.get("HEDGEHOG_DATA") or Path(__file__).resolve().parents[2] / "shared" / "hedgehog-data")
 SAMPLES = DATA / "samples"
 
 LAB_CI = "lab-ci_env-ci-1_wiring.yaml"
