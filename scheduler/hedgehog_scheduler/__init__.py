@@ -1,0 +1,52 @@
+"""The scheduler sidecar: owns the per-fabric recurring registrations in rq-scheduler (Redis only, no Django).
+
+Run-function contract: each scheduled run is an RQ job on the configured queue calling
+``func(fabric_id=<int>, due=<ISO 8601 UTC string of the grid slot>)``; ``func`` is a dotted path,
+by default ``netbox_hedgehog.jobs.run_scheduled_sync``. A stock ``rqscheduler`` firing a
+registration itself would call ``func(fabric_id=<int>)`` without ``due``, so ``due`` should default
+to None in the run function.
+"""
+
+from .grid import (
+    DEFAULT_RUN_FUNC,
+    LEADER_KEY,
+    REGISTRATION_PREFIX,
+    GridScheduler,
+    NotLeaderError,
+    Outcome,
+    fabric_id_of,
+    registration_id,
+)
+from .sidecar import (
+    ACTIVE,
+    CHANGES_CHANNEL,
+    HEARTBEAT_PREFIX,
+    INSTANCES_KEY,
+    STANDBY,
+    LeaderLock,
+    Sidecar,
+    healthcheck,
+    publish_change,
+    read_status,
+)
+
+__all__ = [
+    "ACTIVE",
+    "CHANGES_CHANNEL",
+    "DEFAULT_RUN_FUNC",
+    "HEARTBEAT_PREFIX",
+    "INSTANCES_KEY",
+    "LEADER_KEY",
+    "REGISTRATION_PREFIX",
+    "STANDBY",
+    "GridScheduler",
+    "LeaderLock",
+    "NotLeaderError",
+    "Outcome",
+    "Sidecar",
+    "fabric_id_of",
+    "healthcheck",
+    "publish_change",
+    "read_status",
+    "registration_id",
+]
