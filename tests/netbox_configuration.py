@@ -39,3 +39,9 @@ PLUGINS_CONFIG = {
 
 METRICS_ENABLED = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# Short scheduler periods so the process tests see reconciles and takeovers within seconds.
+PLUGINS_CONFIG["netbox_hedgehog"].update({
+    "scheduler_heartbeat_interval": 1,
+    "scheduler_reconcile_interval": 3,
+})

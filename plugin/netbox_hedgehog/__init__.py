@@ -16,6 +16,8 @@ class HedgehogConfig(PluginConfig):
     author = "netbox-hedgehog developers"
     base_url = "hedgehog"
     min_version = "4.7.0"
+    # Ahead of django_rq, so `netbox rqstats` is the plugin's extended version (see rqstats/__init__.py).
+    django_apps = ["netbox_hedgehog.rqstats", "django_rq"]
     # Every setting is documented in the README ("Configuration").
     default_settings = {
         # Git URL schemes a fabric may use. "file" is for tests and the demo only.
@@ -24,6 +26,8 @@ class HedgehogConfig(PluginConfig):
         "git_cache_dir": "/tmp/netbox-hedgehog/git-cache",
         # Largest YAML file a Git source reads, in bytes.
         "git_max_file_size": 10 * 1024 * 1024,
+        # Smallest sync interval a fabric may be given, in seconds.
+        "min_sync_interval": 10,
         # Seconds a single Kubernetes or Git request may take.
         "source_timeout": 30,
         # Objects per page when listing from the Kubernetes API.
@@ -41,8 +45,8 @@ class HedgehogConfig(PluginConfig):
     def ready(self):
         super().ready()
         validate_settings(get_plugin_config)
-        # Registers the housekeeping system job with NetBox's worker.
-        from . import jobs  # noqa: F401
+        # Registers the housekeeping system job with NetBox's worker, and connects the receivers.
+        from . import jobs, signals  # noqa: F401
 
 
 def validate_settings(get):
@@ -58,7 +62,7 @@ def validate_settings(get):
             bad("git_allowed_schemes", f"contains {scheme!r}; allowed values are {', '.join(GIT_SCHEMES)}")
     if not isinstance(get("netbox_hedgehog", "git_cache_dir"), str) or not get("netbox_hedgehog", "git_cache_dir"):
         bad("git_cache_dir", "must be a non-empty path")
-    for name, minimum in (("git_max_file_size", 1), ("source_timeout", 1), ("kubernetes_page_size", 1),
+    for name, minimum in (("min_sync_interval", 1), ("git_max_file_size", 1), ("source_timeout", 1), ("kubernetes_page_size", 1),
                           ("sync_job_timeout", 10), ("scheduler_reconcile_interval", 1),
                           ("scheduler_heartbeat_interval", 1)):
         value = get("netbox_hedgehog", name)

@@ -20,11 +20,9 @@ if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) 
 
 
 def _connection():
-    import django_rq
+    from .queues import redis_connection
 
-    from .queues import QUEUE_DEFAULT
-
-    return django_rq.get_connection(QUEUE_DEFAULT)
+    return redis_connection()
 
 
 def _lock_timeout():

@@ -13,13 +13,17 @@ from netbox.plugins import get_plugin_config
 
 from ..choices import ConnectionStatusChoices, FabricStatusChoices, SyncStatusChoices
 
-__all__ = ("HedgehogFabric", "MIN_SYNC_INTERVAL", "strip_private_keys")
+__all__ = ("HedgehogFabric", "min_sync_interval", "strip_private_keys")
 
-MIN_SYNC_INTERVAL = 10
 SECRET_FIELDS = ("kubernetes_token", "git_password")
 
 _PRIVATE_KEY_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----\s*", re.S)
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def min_sync_interval():
+    """The smallest sync interval a fabric may have (plugin setting `min_sync_interval`, default 10 s)."""
+    return get_plugin_config("netbox_hedgehog", "min_sync_interval")
 
 
 def strip_private_keys(pem):
@@ -68,8 +72,8 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
     sync_enabled = models.BooleanField(verbose_name=_("sync enabled"), default=True)
     scheduler_enabled = models.BooleanField(verbose_name=_("scheduled sync"), default=True)
     sync_interval = models.PositiveIntegerField(
-        verbose_name=_("sync interval"), default=300, validators=[MinValueValidator(MIN_SYNC_INTERVAL)],
-        help_text=_("Seconds between scheduled syncs (at least %(min)s)") % {"min": MIN_SYNC_INTERVAL},
+        verbose_name=_("sync interval"), default=300, validators=[MinValueValidator(1)],
+        help_text=_("Seconds between scheduled syncs"),
     )
     skip_invalid_objects = models.BooleanField(
         verbose_name=_("skip invalid objects"), default=False,
@@ -118,10 +122,9 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
                 violation_error_message=_("A fabric needs a Kubernetes API server or a Git URL."),
             ),
             models.CheckConstraint(
-                name="netbox_hedgehog_fabric_min_interval",
-                condition=Q(sync_interval__gte=MIN_SYNC_INTERVAL),
-                violation_error_message=_("The sync interval must be at least %(min)s seconds.")
-                % {"min": MIN_SYNC_INTERVAL},
+                name="netbox_hedgehog_fabric_positive_interval",
+                condition=Q(sync_interval__gte=1),
+                violation_error_message=_("The sync interval must be at least one second."),
             ),
         ]
 
@@ -139,6 +142,18 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
     @property
     def is_scheduled(self):
         return self.sync_enabled and self.scheduler_enabled and (self.has_kubernetes or self.has_git)
+
+    @property
+    def next_due(self):
+        """When the scheduler sidecar will next run this fabric, read from its registration in Redis."""
+        from redis.exceptions import RedisError
+
+        from ..scheduling import next_due
+
+        try:
+            return next_due(self) if self.pk else None
+        except RedisError:
+            return None
 
     @property
     def secrets(self):
@@ -184,9 +199,9 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
                 validate(getattr(self, field))
             except ValueError as e:
                 errors[field] = str(e)
-        if self.sync_interval is not None and self.sync_interval < MIN_SYNC_INTERVAL:
+        if self.sync_interval is not None and self.sync_interval < min_sync_interval():
             errors["sync_interval"] = _("The sync interval must be at least %(min)s seconds.") % {
-                "min": MIN_SYNC_INTERVAL}
+                "min": min_sync_interval()}
         if errors:
             raise ValidationError(errors)
 

@@ -1,0 +1,243 @@
+"""
+Background syncs with real processes: `netbox rqworker`, the scheduler sidecar, real Redis, the real
+test database. Data is committed (transactional_db) so the processes see it.
+"""
+import json
+import subprocess
+import time
+
+import pytest
+from django.db import connection as db_connection
+
+from core.choices import JobStatusChoices
+from core.models import Job
+
+from netbox_hedgehog.choices import SyncStatusChoices
+from netbox_hedgehog.jobs import FabricSyncJob, enqueue_sync
+from netbox_hedgehog.models import Connection, HedgehogFabric, Switch
+from netbox_hedgehog.queues import redis_connection
+from netbox_hedgehog.scheduling import registrations
+from tests.gitrepo import Remote
+from tests.hedgehog_data import HEDGEHOG_DATA
+from tests.processes import NETBOX, NetBoxProcess, netbox_env, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+LAB = (HEDGEHOG_DATA / "samples" / "lab-ci_env-ci-1_wiring.yaml").read_text()
+
+
+@pytest.fixture(autouse=True)
+def clean_redis():
+    redis_connection().flushdb()
+    yield
+    redis_connection().flushdb()
+
+
+@pytest.fixture
+def processes(tmp_path):
+    started = []
+
+    def start(*args, name=None):
+        process = NetBoxProcess(*args, log_dir=tmp_path, name=name).start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def lab_repo(tmp_path):
+    remote = Remote(tmp_path)
+    remote.write("wiring.yaml", LAB)
+    remote.commit("lab")
+    return remote
+
+
+def sync_jobs(fabric):
+    return Job.objects.filter(object_id=fabric.pk, name=FabricSyncJob.name).order_by("created")
+
+
+def test_a_separate_worker_imports_the_plugin_and_runs_a_plugin_job(lab_repo, tmp_path):
+    fabric = HedgehogFabric.objects.create(name="lab", git_url=lab_repo.url, scheduler_enabled=False)
+    job, created = enqueue_sync(fabric)
+    assert created and job.status == JobStatusChoices.STATUS_PENDING
+    worker = subprocess.run([NETBOX, "rqworker", "--burst", "high", "default", "low"], env=netbox_env(),
+                            capture_output=True, text=True, timeout=300)
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    job.refresh_from_db()
+    assert job.status == JobStatusChoices.STATUS_COMPLETED, (job.error, job.log_entries)
+    assert job.data["counts"]["Switch"]["created"] == 6
+    assert Switch.objects.filter(fabric=fabric).count() == 6
+    fabric.refresh_from_db()
+    assert fabric.sync_status == SyncStatusChoices.IN_SYNC and fabric.last_sync is not None
+
+
+def test_sync_now_while_queued_returns_the_queued_run(lab_repo):
+    fabric = HedgehogFabric.objects.create(name="lab", git_url=lab_repo.url, scheduler_enabled=False)
+    first, created = enqueue_sync(fabric)
+    second, created_again = enqueue_sync(fabric)
+    assert created and not created_again and second.pk == first.pk
+    # A run lost from Redis (flushed) is not "queued" any more: the next request starts a new one.
+    redis_connection().flushdb()
+    third, created = enqueue_sync(fabric)
+    assert created and third.pk != first.pk
+    first.refresh_from_db()
+    assert first.status == JobStatusChoices.STATUS_ERRORED
+
+
+def scheduled_runs(fabric):
+    """Due times of the fabric's completed scheduled runs, in order."""
+    return [job.scheduled for job in sync_jobs(fabric) if job.scheduled and job.status == "completed"]
+
+
+def test_three_fabrics_sync_on_their_grid_for_a_minute(lab_repo, processes):
+    fabrics = [HedgehogFabric.objects.create(name=f"grid-{i}", git_url=lab_repo.url, sync_interval=10)
+               for i in range(3)]
+    HedgehogFabric.objects.filter(pk__in=[f.pk for f in fabrics]).update(sync_interval=5)
+    processes("rqworker", "high", "default", "low", name="worker")
+    sidecar = processes("hedgehog_scheduler", name="sidecar")
+    wait_for(lambda: len(registrations()) == 3, 15, message="three registrations")
+    started = time.time()
+    time.sleep(60)
+    for fabric in fabrics:
+        runs = scheduled_runs(fabric)
+        assert len(runs) >= 10, (fabric, runs, sidecar.output()[-3000:])
+        gaps = {(b - a).total_seconds() for a, b in zip(runs, runs[1:], strict=False)}
+        assert gaps == {5.0}, f"{fabric}: due times not on a 5 s grid: {runs}"
+        assert len(set(runs)) == len(runs), "a slot ran twice"
+        fabric.refresh_from_db()
+        assert fabric.last_sync.timestamp() > started + 40
+    stats = subprocess.run([NETBOX, "rqstats", "--json"], env=netbox_env(), capture_output=True, text=True,
+                           timeout=60)
+    data = json.loads(stats.stdout)
+    assert data["hedgehog"]["registrations"] == 3
+    assert any(queue["workers"] >= 1 for queue in data["queues"] if queue["name"] == "default")
+
+
+def test_schedule_changes_reach_the_registrations_within_a_second(lab_repo, processes, client):
+    processes("hedgehog_scheduler", name="sidecar")
+    fabric = HedgehogFabric.objects.create(name="changing", git_url=lab_repo.url, sync_interval=60)
+    wait_for(lambda: registrations().get(fabric.pk), 30, message="the first registration")
+
+    def applied_within_one_second(check, what):
+        start = time.monotonic()
+        wait_for(check, 1.0, interval=0.02, message=what)
+        return time.monotonic() - start
+
+    fabric.sync_interval = 30
+    fabric.save()
+    applied_within_one_second(lambda: registrations().get(fabric.pk, (None,))[0] == 30, "interval change")
+    fabric.scheduler_enabled = False
+    fabric.save()
+    applied_within_one_second(lambda: fabric.pk not in registrations(), "disable")
+    fabric.scheduler_enabled = True
+    fabric.save()
+    applied_within_one_second(lambda: fabric.pk in registrations(), "enable")
+    created = HedgehogFabric.objects.create(name="new", git_url=lab_repo.url)
+    applied_within_one_second(lambda: created.pk in registrations(), "create")
+    deleted_pk = fabric.pk
+    fabric.delete()
+    applied_within_one_second(lambda: deleted_pk not in registrations(), "delete")
+    assert set(registrations()) == {created.pk}
+
+
+def test_flushed_redis_heals_within_one_reconcile_period(lab_repo, processes):
+    fabrics = [HedgehogFabric.objects.create(name=f"f{i}", git_url=lab_repo.url) for i in range(3)]
+    processes("hedgehog_scheduler", name="sidecar")
+    wait_for(lambda: len(registrations()) == 3, 30, message="registrations")
+    redis_connection().flushall()
+    assert registrations() == {}
+    wait_for(lambda: set(registrations()) == {f.pk for f in fabrics}, 3 + 2, message="registrations after FLUSHALL")
+    assert HedgehogFabric.objects.count() == 3
+
+
+def test_sidecar_killed_and_restarted_and_two_sidecars(lab_repo, processes):
+    fabric = HedgehogFabric.objects.create(name="f", git_url=lab_repo.url, sync_interval=10)
+    HedgehogFabric.objects.filter(pk=fabric.pk).update(sync_interval=2)
+    first = processes("hedgehog_scheduler", name="sidecar-1")
+    second = processes("hedgehog_scheduler", name="sidecar-2")
+    wait_for(lambda: registrations().get(fabric.pk), 30, message="registration")
+    from hedgehog_scheduler.sidecar import read_status
+
+    status = wait_for(lambda: (s := read_status(redis_connection()))["active"] and len(s["sidecars"]) == 2 and s,
+                      10, message="one active and one standby sidecar")
+    active = first if str(first.pid) in status["active"] else second
+    time.sleep(6)
+    active.kill()
+    time.sleep(6)
+    status = read_status(redis_connection())
+    assert status["active"] and str(active.pid) not in status["active"], "the standby did not take over"
+    assert len(registrations()) == 1
+    queued = [job for job in redis_connection().lrange("rq:queue:default", 0, -1)]
+    due_times = []
+    from rq.job import Job as RQJob
+
+    for job_id in queued:
+        due_times.append(RQJob.fetch(job_id.decode(), connection=redis_connection()).kwargs["due"])
+    assert len(due_times) == len(set(due_times)), f"a slot was enqueued twice: {due_times}"
+    assert len(due_times) >= 5
+
+
+def test_worker_killed_mid_sync_rolls_back_and_the_next_run_happens(lab_repo, processes):
+    fabric = HedgehogFabric.objects.create(name="crash", git_url=lab_repo.url, scheduler_enabled=False)
+    blocker = _connection_table_writer_lock()
+    try:
+        job, _created = enqueue_sync(fabric)
+        worker = processes("rqworker", "high", "default", "low", name="worker")
+        wait_for(lambda: _blocked_on_lock(), 60, message="the sync blocked inside its transaction")
+        assert Switch.objects.filter(fabric=fabric).count() == 0  # not visible: uncommitted
+        worker.kill()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    # Nothing of the half-applied transaction survives.
+    assert Switch.objects.filter(fabric=fabric).count() == 0
+    assert Connection.objects.filter(fabric=fabric).count() == 0
+    # A new worker runs the housekeeping on `low` at startup: the run ends errored, the fabric is not syncing.
+    processes("rqworker", "high", "default", "low", name="worker-2")
+    wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatusChoices.STATUS_ERRORED, 60,
+             message="the killed run to end errored")
+    fabric.refresh_from_db()
+    assert fabric.sync_status == SyncStatusChoices.ERROR and "interrupted" in fabric.sync_error
+    # The next scheduled run happens and succeeds.
+    fabric.scheduler_enabled = True
+    fabric.sync_interval = 10
+    fabric.save()
+    processes("hedgehog_scheduler", name="sidecar")
+    wait_for(lambda: (HedgehogFabric.objects.get(pk=fabric.pk).sync_status == SyncStatusChoices.IN_SYNC), 40,
+             message="the next scheduled run to succeed")
+    assert Switch.objects.filter(fabric=fabric).count() == 6
+
+
+def _connection_table_writer_lock():
+    """Hold a lock that lets the sync read but blocks its writes to the Connection table, mid-transaction."""
+    import psycopg
+
+    settings = db_connection.settings_dict
+    blocker = psycopg.connect(dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
+                              port=settings["PORT"])
+    blocker.execute(f"LOCK TABLE {Connection._meta.db_table} IN EXCLUSIVE MODE")
+    return blocker
+
+
+def _blocked_on_lock():
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE %s",
+                       [f"%INSERT INTO \"{Connection._meta.db_table}\"%"])
+        return cursor.fetchone()[0] > 0
+
+
+def test_run_for_a_deleted_fabric_ends_cleanly(lab_repo):
+    fabric = HedgehogFabric.objects.create(name="gone", git_url=lab_repo.url, scheduler_enabled=False)
+    enqueue_sync(fabric)
+    other = HedgehogFabric.objects.create(name="stays", git_url=lab_repo.url, scheduler_enabled=False)
+    fabric.delete()
+    worker = subprocess.run([NETBOX, "rqworker", "--burst", "high"], env=netbox_env(), capture_output=True,
+                            text=True, timeout=120)
+    assert worker.returncode == 0
+    assert "Traceback" not in worker.stdout + worker.stderr
+    assert HedgehogFabric.objects.filter(pk=other.pk).exists()
+    from netbox_hedgehog.jobs import run_scheduled_sync
+
+    assert run_scheduled_sync(fabric_id=fabric.pk, due=None)["outcome"] == "skipped"
