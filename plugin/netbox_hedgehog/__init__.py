@@ -62,9 +62,10 @@ def validate_settings(get):
             bad("git_allowed_schemes", f"contains {scheme!r}; allowed values are {', '.join(GIT_SCHEMES)}")
     if not isinstance(get("netbox_hedgehog", "git_cache_dir"), str) or not get("netbox_hedgehog", "git_cache_dir"):
         bad("git_cache_dir", "must be a non-empty path")
-    for name, minimum in (("min_sync_interval", 1), ("git_max_file_size", 1), ("source_timeout", 1), ("kubernetes_page_size", 1),
-                          ("sync_job_timeout", 10), ("scheduler_reconcile_interval", 1),
-                          ("scheduler_heartbeat_interval", 1)):
+    minimums = (("min_sync_interval", 1), ("git_max_file_size", 1), ("source_timeout", 1),
+                ("kubernetes_page_size", 1), ("sync_job_timeout", 10), ("scheduler_reconcile_interval", 1),
+                ("scheduler_heartbeat_interval", 1))
+    for name, minimum in minimums:
         value = get("netbox_hedgehog", name)
         if type(value) is not int or value < minimum:
             bad(name, f"must be an integer of at least {minimum}, not {value!r}")
