@@ -1,7 +1,8 @@
 import re
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, URLValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from netbox.models import NetBoxModel
 from netbox.models.features import JobsMixin
 from netbox.plugins import get_plugin_config
+from utilities.querysets import RestrictedQuerySet
 
 from ..choices import ConnectionStatusChoices, FabricStatusChoices, SyncStatusChoices
 
@@ -19,6 +21,9 @@ SECRET_FIELDS = ("kubernetes_token", "git_password")
 
 _PRIVATE_KEY_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----\s*", re.S)
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# A DNS name (one or more labels), an IPv4 address, or an IPv6 address (urlsplit strips the brackets).
+_LABEL = r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"^{_LABEL}(\.{_LABEL})*\.?$|^[0-9A-Fa-f:.]+$")
 
 
 def min_sync_interval():
@@ -26,12 +31,24 @@ def min_sync_interval():
     return get_plugin_config("netbox_hedgehog", "min_sync_interval")
 
 
+def _is_http_url(url):
+    """http(s)://host[:port][/path], where host may be a single label (in-cluster names like `kubernetes`)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    return (parts.scheme in ("http", "https") and bool(parts.hostname) and _HOSTNAME.match(parts.hostname)
+            is not None and not parts.username and not parts.password and not parts.query and not parts.fragment
+            and port != 0 and not any(ch.isspace() for ch in url))
+
+
 def strip_private_keys(pem):
     """A CA bundle needs certificates only; a pasted private key is dropped, never stored."""
     return _PRIVATE_KEY_BLOCK.sub("", pem or "").strip()
 
 
-class HedgehogFabricQuerySet(models.QuerySet):
+class HedgehogFabricQuerySet(RestrictedQuerySet):
     def scheduled(self):
         """Fabrics the scheduler sidecar keeps a recurring registration for (DESIGN.md §3)."""
         return self.filter(sync_enabled=True, scheduler_enabled=True).exclude(kubernetes_server="", git_url="")
@@ -182,11 +199,8 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
             message = _("Set a Kubernetes API server or a Git URL: a fabric needs at least one source.")
             errors["kubernetes_server"] = message
             errors["git_url"] = message
-        if self.kubernetes_server:
-            try:
-                URLValidator(schemes=["http", "https"])(self.kubernetes_server)
-            except ValidationError:
-                errors["kubernetes_server"] = _("Enter an http:// or https:// URL, e.g. https://control-1:6443.")
+        if self.kubernetes_server and not _is_http_url(self.kubernetes_server):
+            errors["kubernetes_server"] = _("Enter an http:// or https:// URL, e.g. https://control-1:6443.")
         if self.kubernetes_namespace and not _DNS_LABEL.match(self.kubernetes_namespace):
             errors["kubernetes_namespace"] = _("Enter a Kubernetes namespace name (lower-case letters, digits, '-').")
         if self.git_url:
