@@ -1,0 +1,89 @@
+from django.urls import reverse
+
+from netbox.views import generic
+from utilities.views import register_model_view
+
+from .. import filtersets, forms, tables
+from ..models import HEDGEHOG_MODELS, HedgehogFabric
+
+__all__ = (
+    "HedgehogFabricBulkDeleteView", "HedgehogFabricBulkEditView", "HedgehogFabricBulkImportView",
+    "HedgehogFabricBulkRenameView", "HedgehogFabricDeleteView", "HedgehogFabricEditView", "HedgehogFabricListView",
+    "HedgehogFabricView",
+)
+
+
+@register_model_view(HedgehogFabric, "list", path="", detail=False)
+class HedgehogFabricListView(generic.ObjectListView):
+    queryset = HedgehogFabric.objects.all()
+    filterset = filtersets.HedgehogFabricFilterSet
+    filterset_form = forms.HedgehogFabricFilterForm
+    table = tables.HedgehogFabricTable
+
+
+@register_model_view(HedgehogFabric)
+class HedgehogFabricView(generic.ObjectView):
+    queryset = HedgehogFabric.objects.all()
+    template_name = "netbox_hedgehog/hedgehogfabric.html"
+
+    def get_extra_context(self, request, instance):
+        object_counts = []
+        for model in HEDGEHOG_MODELS:
+            meta = model._meta
+            if not request.user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
+                continue
+            object_counts.append({
+                "label": meta.verbose_name_plural,
+                "count": model.objects.restrict(request.user, "view").filter(fabric=instance).count(),
+                "url": f"{reverse(f'plugins:netbox_hedgehog:{meta.model_name}_list')}?fabric_id={instance.pk}",
+            })
+        return {
+            "object_counts": object_counts,
+            # Derived by the scheduler once scheduling exists; shown as "—" until then.
+            "next_due": getattr(instance, "next_due", None),
+            # Whether a secret is stored, never the secret itself.
+            "secrets_set": {
+                "kubernetes_token": bool(instance.kubernetes_token),
+                "kubernetes_ca_cert": bool(instance.kubernetes_ca_cert),
+                "git_password": bool(instance.git_password),
+            },
+        }
+
+
+@register_model_view(HedgehogFabric, "add", detail=False)
+@register_model_view(HedgehogFabric, "edit")
+class HedgehogFabricEditView(generic.ObjectEditView):
+    queryset = HedgehogFabric.objects.all()
+    form = forms.HedgehogFabricForm
+
+
+@register_model_view(HedgehogFabric, "delete")
+class HedgehogFabricDeleteView(generic.ObjectDeleteView):
+    queryset = HedgehogFabric.objects.all()
+
+
+@register_model_view(HedgehogFabric, "bulk_import", path="import", detail=False)
+class HedgehogFabricBulkImportView(generic.BulkImportView):
+    queryset = HedgehogFabric.objects.all()
+    model_form = forms.HedgehogFabricImportForm
+
+
+@register_model_view(HedgehogFabric, "bulk_edit", path="edit", detail=False)
+class HedgehogFabricBulkEditView(generic.BulkEditView):
+    queryset = HedgehogFabric.objects.all()
+    filterset = filtersets.HedgehogFabricFilterSet
+    table = tables.HedgehogFabricTable
+    form = forms.HedgehogFabricBulkEditForm
+
+
+@register_model_view(HedgehogFabric, "bulk_rename", path="rename", detail=False)
+class HedgehogFabricBulkRenameView(generic.BulkRenameView):
+    queryset = HedgehogFabric.objects.all()
+    filterset = filtersets.HedgehogFabricFilterSet
+
+
+@register_model_view(HedgehogFabric, "bulk_delete", path="delete", detail=False)
+class HedgehogFabricBulkDeleteView(generic.BulkDeleteView):
+    queryset = HedgehogFabric.objects.all()
+    filterset = filtersets.HedgehogFabricFilterSet
+    table = tables.HedgehogFabricTable
