@@ -47,6 +47,9 @@ class HedgehogConfig(PluginConfig):
         validate_settings(get_plugin_config)
         # Registers the housekeeping system job with NetBox's worker, and connects the receivers.
         from . import jobs, signals  # noqa: F401
+        from .notifications import register_event_types
+
+        register_event_types()
 
 
 def validate_settings(get):

@@ -1,5 +1,15 @@
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 from rest_framework.routers import APIRootView
 
+from core.api.serializers import JobSerializer
+from netbox.api.authentication import TokenSyncPermission
 from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
 
 from .. import filtersets, models
@@ -17,10 +27,59 @@ class HedgehogRootView(APIRootView):
         return "Hedgehog"
 
 
+class SyncRequestSerializer(drf_serializers.Serializer):
+    dry_run = drf_serializers.BooleanField(required=False, default=False)
+
+
+class ConnectionCheckSerializer(drf_serializers.Serializer):
+    ok = drf_serializers.BooleanField()
+    message = drf_serializers.CharField()
+    crds_found = drf_serializers.ListField(child=drf_serializers.CharField())
+    crds_missing = drf_serializers.ListField(child=drf_serializers.CharField())
+    connection_status = drf_serializers.CharField()
+
+
 class HedgehogFabricViewSet(NetBoxModelViewSet):
     queryset = models.HedgehogFabric.objects.prefetch_related("tags")
     serializer_class = serializers.HedgehogFabricSerializer
     filterset_class = filtersets.HedgehogFabricFilterSet
+
+    def get_permissions(self):
+        # The actions need the fabric `sync` permission, not the `add` permission a POST maps to.
+        if self.action in ("sync", "test_connection"):
+            return [TokenSyncPermission()]
+        return super().get_permissions()
+
+    def _fabric_for_action(self, request, pk):
+        fabric = get_object_or_404(models.HedgehogFabric, pk=pk)
+        if not request.user.has_perm("netbox_hedgehog.sync_hedgehogfabric", obj=fabric):
+            raise PermissionDenied(_("This user does not have permission to sync this fabric."))
+        return fabric
+
+    @extend_schema(request=SyncRequestSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def sync(self, request, pk):
+        """
+        Queue a sync of this fabric on the `high` queue and answer 202 with its job. While a sync of the fabric
+        is queued or running, that job is returned instead of starting another.
+        """
+        from ..jobs import enqueue_sync
+
+        fabric = self._fabric_for_action(request, pk)
+        options = SyncRequestSerializer(data=request.data)
+        options.is_valid(raise_exception=True)
+        job, _created = enqueue_sync(fabric, user=request.user, dry_run=options.validated_data["dry_run"])
+        return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: ConnectionCheckSerializer})
+    @action(detail=True, methods=["post"], url_path="test-connection")
+    def test_connection(self, request, pk):
+        """Check that the fabric's sources answer and accept its credentials; store the result on the fabric."""
+        from ..sync.connection import check_fabric_connection
+
+        fabric = self._fabric_for_action(request, pk)
+        result = check_fabric_connection(fabric)
+        return Response({**result.as_dict(), "connection_status": fabric.connection_status})
 
 
 class HedgehogObjectViewSet(NetBoxReadOnlyModelViewSet):

@@ -121,6 +121,7 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
         ordering = ("name",)
         verbose_name = _("fabric")
         verbose_name_plural = _("fabrics")
+        permissions = [("sync", "Sync from the fabric's sources and test its connection")]
         constraints = [
             models.CheckConstraint(
                 name="netbox_hedgehog_fabric_synced_has_last_sync",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from netbox.plugins import get_plugin_config
 
 from ..choices import ConnectionStatusChoices, DriftChoices, SyncStatusChoices
+from ..notifications import report_connection_error, report_sync_failure
 from .merge import merge_snapshots
 from .reconcile import apply_plan, plan_changes
 from .types import Problem, SourceError, redact
@@ -27,6 +28,9 @@ DRIFTED = (DriftChoices.DIFFERS, DriftChoices.ONLY_IN_GIT, DriftChoices.ONLY_IN_
 @dataclass
 class SyncResult:
     fabric: str
+    # `id` and `display` name the fabric the way NetBox event rule actions expect in a job's data.
+    id: int | None = None
+    display: str = ""
     dry_run: bool = False
     outcome: str = OUTCOME_SUCCESS
     error: str = ""
@@ -84,7 +88,7 @@ def _load(fabric, result, log):
         try:
             cluster = build_kubernetes_source(fabric).load()
         except SourceError as e:
-            fabric.set_connection_state(ConnectionStatusChoices.ERROR, error=redact(e, fabric.secrets))
+            record_connection_error(fabric, redact(e, fabric.secrets))
             raise
         fabric.set_connection_state(ConnectionStatusChoices.CONNECTED)
         result.cluster_revision = cluster.revision
@@ -103,7 +107,8 @@ def _load(fabric, result, log):
 def run_sync(fabric, *, dry_run=False, user=None, request_id=None, logger=None):
     """Sync `fabric` once and return its SyncResult. A failed source or invalid input changes no object."""
     log = logger or logging.getLogger("netbox_hedgehog.sync")
-    result = SyncResult(fabric=fabric.name, dry_run=dry_run)
+    result = SyncResult(fabric=fabric.name, id=fabric.pk, display=fabric.name, dry_run=dry_run,
+                        request_id=str(request_id or ""))
     if not dry_run:
         fabric.set_sync_state(SyncStatusChoices.SYNCING)
     try:
@@ -151,4 +156,13 @@ def _fail(fabric, result, error, log):
     log.error("Sync failed: %s", error)
     if not result.dry_run:
         fabric.set_sync_state(SyncStatusChoices.ERROR, error=error)
+        report_sync_failure(fabric, error, job_id=result.request_id)
     return result
+
+
+def record_connection_error(fabric, error):
+    """Store the error; journal it and fire the event only when the connection goes to error, not every run."""
+    went_down = fabric.connection_status != ConnectionStatusChoices.ERROR
+    fabric.set_connection_state(ConnectionStatusChoices.ERROR, error=error)
+    if went_down:
+        report_connection_error(fabric, error)

@@ -5,6 +5,7 @@ from utilities.views import register_model_view
 
 from .. import filtersets, forms, tables
 from ..models import HEDGEHOG_MODELS, HedgehogFabric
+from .sync import run_panel_context
 
 __all__ = (
     "HedgehogFabricBulkDeleteView", "HedgehogFabricBulkEditView", "HedgehogFabricBulkImportView",
@@ -38,9 +39,9 @@ class HedgehogFabricView(generic.ObjectView):
                 "url": f"{reverse(f'plugins:netbox_hedgehog:{meta.model_name}_list')}?fabric_id={instance.pk}",
             })
         return {
+            **run_panel_context(instance),
             "object_counts": object_counts,
-            # Derived by the scheduler once scheduling exists; shown as "—" until then.
-            "next_due": getattr(instance, "next_due", None),
+            "next_due": instance.next_due,
             # Whether a secret is stored, never the secret itself.
             "secrets_set": {
                 "kubernetes_token": bool(instance.kubernetes_token),
