@@ -187,3 +187,15 @@ def test_cli_prints_counts_and_json_and_fails_non_zero(fabric, capsys):
         call_command("hedgehog_sync", "lab")
     with pytest.raises(CommandError, match="No fabric named"):
         call_command("hedgehog_sync", "nope")
+
+
+def test_connection_page_shows_port_oper_state_from_agents(cluster, fabric, admin_client):
+    cluster.upsert({"apiVersion": "agent.githedgehog.com/v1beta1", "kind": "Agent",
+                    "metadata": {"name": "ds3000-01", "namespace": "default"},
+                    "status": {"lastHeartbeat": timezone.now().isoformat(), "lastAppliedGen": 1,
+                               "state": {"interfaces": {"E1/28": {"oper": "up"}, "E1/30": {"oper": "down"}}}}})
+    run_sync(fabric)
+    link = Connection.objects.get(fabric=fabric, name="ds4000-01--fabric--ds3000-01")
+    assert ("ds3000-01/E1/28", "up") in link.port_states()
+    page = admin_client.get(link.get_absolute_url()).content.decode()
+    assert "connection-port-states" in page and "ds3000-01/E1/28" in page
