@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.db import connection as db_connection
+from django.utils import timezone
 
 from core.choices import JobStatusChoices
 from core.models import Job
@@ -241,3 +242,36 @@ def test_run_for_a_deleted_fabric_ends_cleanly(lab_repo):
     from netbox_hedgehog.jobs import run_scheduled_sync
 
     assert run_scheduled_sync(fabric_id=fabric.pk, due=None)["outcome"] == "skipped"
+
+
+def test_interval_changed_through_the_api_while_a_run_executes(lab_repo, processes, client):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.invalid", "x")
+    client.force_login(admin)
+    fabric = HedgehogFabric.objects.create(name="busy", git_url=lab_repo.url, sync_interval=10)
+    HedgehogFabric.objects.filter(pk=fabric.pk).update(sync_interval=3)
+    blocker = _connection_table_writer_lock()
+    try:
+        processes("rqworker", "high", "default", "low", name="worker")
+        processes("hedgehog_scheduler", name="sidecar")
+        wait_for(_blocked_on_lock, 60, message="a scheduled run executing (blocked mid-transaction)")
+        running = sync_jobs(fabric).get(status=JobStatusChoices.STATUS_RUNNING)
+        response = client.patch(f"/api/plugins/hedgehog/fabrics/{fabric.pk}/", {"sync_interval": 20},
+                                content_type="application/json")
+        changed_at = timezone.now()  # the change is committed when the response returns
+        assert response.status_code == 200, response.content
+        wait_for(lambda: registrations().get(fabric.pk, (None,))[0] == 20, 1.0, interval=0.02,
+                 message="the new interval in the registration")
+        assert list(registrations()) == [fabric.pk]
+        next_due = registrations()[fabric.pk][1]
+        assert 0 < (next_due - changed_at).total_seconds() <= 21
+    finally:
+        blocker.rollback()
+        blocker.close()
+    wait_for(lambda: Job.objects.get(pk=running.pk).status == JobStatusChoices.STATUS_COMPLETED, 30,
+             message="the running run to finish")
+    assert Job.objects.get(pk=running.pk).data["outcome"] == "success"
+    # The next run is the one on the new grid.
+    wait_for(lambda: sync_jobs(fabric).filter(scheduled=next_due, status=JobStatusChoices.STATUS_COMPLETED).exists(),
+             40, message="the next run, due on the new interval's grid")
