@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # `make demo` / `make down`: the whole stack on this machine, everything under .local/ (git-ignored).
+# The browser tests start a second stack with the same script: HEDGEHOG_STACK_DIR, HEDGEHOG_DEMO_DB,
+# HEDGEHOG_DEMO_PORT and HEDGEHOG_DEMO_REDIS_DB keep it apart, and HEDGEHOG_TEMPLATE_DB lets a new
+# database start as a copy of an already migrated one instead of running NetBox's migrations again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-LOCAL="$ROOT/.local"
+LOCAL=${HEDGEHOG_STACK_DIR:-"$ROOT/.local"}
 export NETBOX_ROOT="$LOCAL/netbox"
 RUN="$LOCAL/run"
 LOGS="$LOCAL/log"
 BIN="$ROOT/.venv/bin"
 DB=${HEDGEHOG_DEMO_DB:-netbox_hedgehog_demo}
 PORT=${HEDGEHOG_DEMO_PORT:-8000}
+REDIS_DB=${HEDGEHOG_DEMO_REDIS_DB:-0}
 ADMIN_USER=admin
 log() { echo "[demo] $*"; }
 
@@ -48,8 +52,9 @@ API_TOKEN_PEPPERS = {1: "$("$BIN/netbox" secret-key)"}
 DATABASES = {"default": {"NAME": "$DB", "USER": "postgres", "PASSWORD": "", "HOST": "127.0.0.1", "PORT": "5432",
                          "CONN_MAX_AGE": 300}}
 REDIS = {
-    "tasks": {"HOST": "127.0.0.1", "PORT": 6379, "DATABASE": 0, "SSL": False, "USERNAME": "", "PASSWORD": ""},
-    "caching": {"HOST": "127.0.0.1", "PORT": 6379, "DATABASE": 1, "SSL": False, "USERNAME": "", "PASSWORD": ""},
+    "tasks": {"HOST": "127.0.0.1", "PORT": 6379, "DATABASE": $REDIS_DB, "SSL": False, "USERNAME": "", "PASSWORD": ""},
+    "caching": {"HOST": "127.0.0.1", "PORT": 6379, "DATABASE": $((REDIS_DB + 1)), "SSL": False, "USERNAME": "",
+                "PASSWORD": ""},
 }
 PLUGINS = ["netbox_hedgehog"]
 PLUGINS_CONFIG = {
@@ -79,8 +84,15 @@ up() {
   mkdir -p "$RUN" "$LOGS"
   write_configuration
   if ! psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname='$DB'" | grep -q 1; then
-    psql -h 127.0.0.1 -U postgres -qc "create database $DB"
-    log "created database $DB; applying NetBox's migrations (several minutes the first time)"
+    template=${HEDGEHOG_TEMPLATE_DB:-}
+    if [ -n "$template" ] && psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname='$template'" | grep -q 1 \
+        && psql -h 127.0.0.1 -U postgres -qc "create database $DB template $template" 2>/dev/null; then
+      log "created database $DB as a copy of $template"
+      psql -h 127.0.0.1 -U postgres -d "$DB" -qc "truncate netbox_hedgehog_hedgehogfabric, core_job, core_objectchange cascade"
+    else
+      psql -h 127.0.0.1 -U postgres -qc "create database $DB"
+      log "created database $DB; applying NetBox's migrations (several minutes the first time)"
+    fi
   fi
   "$BIN/netbox" migrate --no-input >"$LOGS/migrate.log" 2>&1 || { cat "$LOGS/migrate.log"; exit 1; }
   [ -f "$LOCAL/admin-password" ] || "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(12))' >"$LOCAL/admin-password"

@@ -12,6 +12,10 @@ if admin is None:
     admin = User.objects.create_superuser(os.environ["ADMIN_USER"], "admin@example.invalid",
                                           os.environ["ADMIN_PASSWORD"])
     print(f"[demo] created superuser {admin.username}")
+elif not admin.check_password(os.environ["ADMIN_PASSWORD"]):
+    # The password printed by `make demo` is the one kept in .local/admin-password.
+    admin.set_password(os.environ["ADMIN_PASSWORD"])
+    admin.save()
 
 fabric = HedgehogFabric.objects.filter(name="demo").first()
 if fabric is None:

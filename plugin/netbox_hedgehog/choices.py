@@ -65,6 +65,9 @@ class DriftChoices(ChoiceSet):
     ONLY_IN_CLUSTER = "only_in_cluster"
     DIFFERS = "differs"
 
+    # The values that count as drift.
+    DRIFTED = (DIFFERS, ONLY_IN_GIT, ONLY_IN_CLUSTER)
+
     CHOICES = [
         (IN_SYNC, _("In sync"), "green"),
         (ONLY_IN_GIT, _("Only in Git"), "orange"),

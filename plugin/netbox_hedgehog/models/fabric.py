@@ -174,6 +174,15 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
             return None
 
     @property
+    def drift_count(self):
+        """Objects whose Git and cluster copies disagree, or that only one of the two sources has."""
+        from ..choices import DriftChoices
+        from . import HEDGEHOG_MODELS
+
+        return sum(model.objects.filter(fabric=self, drift__in=DriftChoices.DRIFTED).count()
+                   for model in HEDGEHOG_MODELS)
+
+    @property
     def secrets(self):
         """Values that must never appear in a message, a log or a page."""
         return [getattr(self, name) for name in SECRET_FIELDS if getattr(self, name)]

@@ -22,7 +22,6 @@ OUTCOME_FAILED = "failed"
 
 # How many problems the fabric's error text lists; the job data keeps all of them.
 PROBLEMS_IN_ERROR = 10
-DRIFTED = (DriftChoices.DIFFERS, DriftChoices.ONLY_IN_GIT, DriftChoices.ONLY_IN_CLUSTER)
 
 
 @dataclass
@@ -129,7 +128,7 @@ def run_sync(fabric, *, dry_run=False, user=None, request_id=None, logger=None):
 
     rows = merge_snapshots(git, cluster)
     result.drift_count = sum(1 for kind_rows in rows.values() for row in kind_rows.values()
-                             if row.fields["drift"] in DRIFTED)
+                             if row.fields["drift"] in DriftChoices.DRIFTED)
     plan = plan_changes(fabric, rows, agents=cluster.agents if cluster else None)
     result.counts = {kind: changes.counts() for kind, changes in plan.kinds.items()}
     if dry_run:

@@ -1,9 +1,11 @@
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from netbox.views import generic
 from utilities.views import register_model_view
 
 from .. import filtersets, forms, tables
+from ..choices import DriftChoices
 from ..models import HEDGEHOG_MODELS, HedgehogFabric
 from .sync import run_panel_context
 
@@ -28,15 +30,21 @@ class HedgehogFabricView(generic.ObjectView):
     template_name = "netbox_hedgehog/hedgehogfabric.html"
 
     def get_extra_context(self, request, instance):
+        drifted = Q(drift__in=DriftChoices.DRIFTED)
         object_counts = []
         for model in HEDGEHOG_MODELS:
             meta = model._meta
             if not request.user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
                 continue
+            counts = model.objects.restrict(request.user, "view").filter(fabric=instance).aggregate(
+                total=Count("pk"), drifted=Count("pk", filter=drifted))
+            url = f"{reverse(f'plugins:netbox_hedgehog:{meta.model_name}_list')}?fabric_id={instance.pk}"
             object_counts.append({
                 "label": meta.verbose_name_plural,
-                "count": model.objects.restrict(request.user, "view").filter(fabric=instance).count(),
-                "url": f"{reverse(f'plugins:netbox_hedgehog:{meta.model_name}_list')}?fabric_id={instance.pk}",
+                "count": counts["total"],
+                "url": url,
+                "drifted": counts["drifted"],
+                "drift_url": f"{url}&drift=differs&drift=only_in_git&drift=only_in_cluster",
             })
         return {
             **run_panel_context(instance),
