@@ -19,13 +19,13 @@ from rq_scheduler import Scheduler
 
 from hedgehog_scheduler import (
     ACTIVE,
-    CHANGES_CHANNEL,
     LEADER_KEY,
     STANDBY,
     GridScheduler,
     LeaderLock,
     NotLeaderError,
     Sidecar,
+    changes_channel,
     healthcheck,
     publish_change,
     read_status,
@@ -418,7 +418,7 @@ def test_change_notification_applied_within_a_second(redis, sidecars):
     desired = Desired({1: 60})
     sidecar = sidecars(Redis(db=REDIS_DB), desired, "solo", reconcile=30)
     assert wait_for(lambda: sidecar.sidecar.role == ACTIVE and score(redis, 1) is not None, 2)
-    assert redis.pubsub_numsub(CHANGES_CHANNEL)[0][1] == 1
+    assert redis.pubsub_numsub(changes_channel(redis))[0][1] == 1
 
     latencies = []
     for change in ({2: 120}, {1: 90}, {1: None}):

@@ -46,7 +46,7 @@ class HedgehogConfig(PluginConfig):
         super().ready()
         validate_settings(get_plugin_config)
         # Registers the housekeeping system job with NetBox's worker, and connects the receivers.
-        from . import jobs, signals  # noqa: F401
+        from . import jobs, signals, widgets  # noqa: F401
         from .notifications import register_event_types
 
         register_event_types()

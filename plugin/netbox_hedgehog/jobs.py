@@ -19,6 +19,7 @@ from core.models import Job, ObjectType
 from netbox.jobs import JobRunner, system_job
 from netbox.plugins import get_plugin_config
 
+from . import __version__
 from .choices import SyncStatusChoices
 from .locks import fabric_lock, lock_holder, release_fabric_lock, rq_job_alive
 from .models import HedgehogFabric
@@ -76,14 +77,14 @@ class FabricSyncJob(JobRunner):
 
             result = run_sync(fabric, dry_run=dry_run, user=self.job.user or _sync_user(),
                               request_id=self.job.job_id, logger=self.logger)
-        self.job.data = {**result.as_dict(), "scheduled": scheduled, "due": due}
+        self.job.data = {**result.as_dict(), "scheduled": scheduled, "due": due, "plugin_version": __version__}
         if not result.ok:
             self.job.error = result.error
             raise JobFailed()
 
     def _skip(self, reason):
         self.logger.info("Skipped: %s", reason)
-        self.job.data = {"outcome": OUTCOME_SKIPPED, "reason": reason}
+        self.job.data = {"outcome": OUTCOME_SKIPPED, "reason": reason, "plugin_version": __version__}
 
 
 def active_sync_job(fabric):

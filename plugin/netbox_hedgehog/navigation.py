@@ -22,6 +22,8 @@ menu = PluginMenu(
     groups=(
         (_("Fabrics"), (
             _item("hedgehogfabric", _("Fabrics"), add=True),
+            PluginMenuItem(link="plugins:netbox_hedgehog:status", link_text=_("Status"),
+                           permissions=["netbox_hedgehog.view_hedgehogfabric"]),
         )),
         (_("Wiring"), (
             _item("switch", _("Switches")),

@@ -3,7 +3,7 @@ The Django side of the scheduler sidecar: what is scheduled (from the database),
 published after commit, and reads of the registrations for the UI, doctor and rqstats.
 The sidecar itself (hedgehog_scheduler) knows only Redis.
 """
-from django.db import close_old_connections, transaction
+from django.db import transaction
 
 from netbox.plugins import get_plugin_config
 
@@ -19,12 +19,10 @@ __all__ = ("desired_schedule", "fabric_schedule", "next_due", "notify_fabric_cha
 
 def desired_schedule():
     """{fabric id: interval seconds} for every fabric the contract says is scheduled (DESIGN.md §3)."""
-    close_old_connections()
     return dict(HedgehogFabric.objects.scheduled().values_list("pk", "sync_interval"))
 
 
 def fabric_schedule(fabric_id):
-    close_old_connections()
     return HedgehogFabric.objects.scheduled().filter(pk=fabric_id).values_list("sync_interval", flat=True).first()
 
 

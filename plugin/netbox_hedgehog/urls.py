@@ -23,7 +23,7 @@ _SEGMENTS = (
     ("external-peerings", "externalpeering"),
 )
 
-urlpatterns = []
+urlpatterns = [path("status/", views.HedgehogStatusView.as_view(), name="status")]
 for _segment, _model_name in _SEGMENTS:
     urlpatterns += [
         path(f"{_segment}/", include(get_model_urls("netbox_hedgehog", _model_name, detail=False))),

@@ -25,6 +25,7 @@ from .sidecar import (
     STANDBY,
     LeaderLock,
     Sidecar,
+    changes_channel,
     healthcheck,
     publish_change,
     read_status,
@@ -33,6 +34,7 @@ from .sidecar import (
 __all__ = [
     "ACTIVE",
     "CHANGES_CHANNEL",
+    "changes_channel",
     "DEFAULT_RUN_FUNC",
     "HEARTBEAT_PREFIX",
     "INSTANCES_KEY",

@@ -31,6 +31,12 @@ from .grid import LEADER_KEY, GridScheduler, NotLeaderError, validate_interval
 logger = logging.getLogger(__name__)
 
 CHANGES_CHANNEL = "netbox_hedgehog:scheduler:changes"
+
+
+def changes_channel(connection) -> str:
+    """The change channel of the Redis database `connection` uses: pub/sub is server-wide, not per database,
+    so installations sharing a Redis server on different databases must not hear each other."""
+    return f"{CHANGES_CHANNEL}:{connection.connection_pool.connection_kwargs.get('db', 0)}"
 HEARTBEAT_PREFIX = "netbox_hedgehog:scheduler:heartbeat:"
 INSTANCES_KEY = "netbox_hedgehog:scheduler:instances"
 # Instances whose last heartbeat is older than this are dropped from INSTANCES_KEY.
@@ -70,7 +76,7 @@ def _version() -> str:
 
 def publish_change(connection, fabric_id: int | None) -> int:
     """Tell the active sidecar that one fabric's schedule changed (None: re-read all); returns receivers."""
-    return connection.publish(CHANGES_CHANNEL, RECONCILE_ALL if fabric_id is None else str(int(fabric_id)))
+    return connection.publish(changes_channel(connection), RECONCILE_ALL if fabric_id is None else str(int(fabric_id)))
 
 
 class LeaderLock:
@@ -167,7 +173,7 @@ class Sidecar:
                 try:
                     if pubsub is None:
                         pubsub = self.connection.pubsub(ignore_subscribe_messages=True)
-                        pubsub.subscribe(CHANGES_CHANNEL)
+                        pubsub.subscribe(changes_channel(self.connection))
                     self._step(pubsub)
                     backoff = 0.1
                 except NotLeaderError as exc:
@@ -323,7 +329,7 @@ class Sidecar:
         try:
             if self.lock.release():
                 logger.info("sidecar %s released the leader lock", self.instance_id)
-                self.connection.publish(CHANGES_CHANNEL, LEADER_RELEASED)
+                self.connection.publish(changes_channel(self.connection), LEADER_RELEASED)
             with self.connection.pipeline() as pipe:
                 pipe.delete(self.heartbeat_key)
                 pipe.zrem(INSTANCES_KEY, self.instance_id)

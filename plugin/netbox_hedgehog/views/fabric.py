@@ -7,6 +7,7 @@ from utilities.views import register_model_view
 from .. import filtersets, forms, tables
 from ..choices import DriftChoices
 from ..models import HEDGEHOG_MODELS, HedgehogFabric
+from .status import banner_problems
 from .sync import run_panel_context
 
 __all__ = (
@@ -19,6 +20,10 @@ __all__ = (
 @register_model_view(HedgehogFabric, "list", path="", detail=False)
 class HedgehogFabricListView(generic.ObjectListView):
     queryset = HedgehogFabric.objects.all()
+    template_name = "netbox_hedgehog/hedgehogfabric_list.html"
+
+    def get_extra_context(self, request):
+        return {"health_problems": banner_problems(request.user)}
     filterset = filtersets.HedgehogFabricFilterSet
     filterset_form = forms.HedgehogFabricFilterForm
     table = tables.HedgehogFabricTable
@@ -48,6 +53,7 @@ class HedgehogFabricView(generic.ObjectView):
             })
         return {
             **run_panel_context(instance),
+            "health_problems": banner_problems(request.user),
             "object_counts": object_counts,
             "next_due": instance.next_due,
             # Whether a secret is stored, never the secret itself.

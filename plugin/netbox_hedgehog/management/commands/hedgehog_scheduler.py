@@ -2,6 +2,7 @@ import logging
 import sys
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from hedgehog_scheduler.sidecar import Sidecar
 from netbox_hedgehog import scheduling
@@ -16,8 +17,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--healthcheck", action="store_true",
                             help="exit 0 if an active sidecar heartbeat is fresh on this host, else 1")
+        parser.add_argument("--run-function", metavar="DOTTED.PATH", default=None,
+                            help="for benchmarks and tests: the function each due run calls, with "
+                                 "(fabric_id=..., due=...), instead of netbox_hedgehog.jobs.run_scheduled_sync")
 
-    def handle(self, *args, healthcheck: bool, **options):
+    def handle(self, *args, healthcheck: bool, run_function: str | None = None, **options):
         import django_rq
 
         # A connection of its own: the sidecar tunes its timeouts and retries.
@@ -30,13 +34,22 @@ class Command(BaseCommand):
 
         _log_to_console_unless_configured()
         sidecar = Sidecar(
-            connection, QUEUE_DEFAULT, scheduling.desired_schedule, scheduling.fabric_schedule,
+            connection, QUEUE_DEFAULT, _fresh_connection(scheduling.desired_schedule),
+            _fresh_connection(scheduling.fabric_schedule),
             reconcile_interval=scheduling.reconcile_interval(), heartbeat_interval=scheduling.heartbeat_interval(),
-            run_timeout=get_plugin_config("netbox_hedgehog", "sync_job_timeout"),
+            run_timeout=get_plugin_config("netbox_hedgehog", "sync_job_timeout"), func=run_function,
         )
         self.stdout.write(f"hedgehog scheduler sidecar {sidecar.instance_id}: {FabricSyncJob.name} runs on "
                           f"'{QUEUE_DEFAULT}'")
         sidecar.run_until_signalled()
+
+
+def _fresh_connection(provider):
+    """The sidecar lives for days: drop a database connection the server closed before each read."""
+    def read(*args):
+        close_old_connections()
+        return provider(*args)
+    return read
 
 
 def _log_to_console_unless_configured():
