@@ -27,8 +27,11 @@ LAB = (HEDGEHOG_DATA / "samples" / "lab-ci_env-ci-1_wiring.yaml").read_text()
 
 
 @pytest.fixture(autouse=True)
-def clean_redis():
+def clean_state():
+    """Start from empty queues and no fabrics, even after an earlier run was interrupted before its flush."""
     redis_connection().flushdb()
+    HedgehogFabric.objects.all().delete()
+    Job.objects.all().delete()
     yield
     redis_connection().flushdb()
 
@@ -98,7 +101,7 @@ def test_three_fabrics_sync_on_their_grid_for_a_minute(lab_repo, processes):
     HedgehogFabric.objects.filter(pk__in=[f.pk for f in fabrics]).update(sync_interval=5)
     processes("rqworker", "high", "default", "low", name="worker")
     sidecar = processes("hedgehog_scheduler", name="sidecar")
-    wait_for(lambda: len(registrations()) == 3, 15, message="three registrations")
+    wait_for(lambda: len(registrations()) == 3, 60, message="three registrations")
     started = time.time()
     time.sleep(60)
     for fabric in fabrics:

@@ -1,10 +1,11 @@
 import logging
+import socket
 import sys
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from hedgehog_scheduler.sidecar import Sidecar
+from hedgehog_scheduler.sidecar import Sidecar, healthcheck
 from netbox_hedgehog import scheduling
 from netbox_hedgehog.jobs import FabricSyncJob
 from netbox_hedgehog.queues import QUEUE_DEFAULT
@@ -15,19 +16,21 @@ class Command(BaseCommand):
             "runs onto the default queue. Run exactly one per installation; extra instances wait as standby.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--healthcheck", action="store_true",
-                            help="exit 0 if an active sidecar heartbeat is fresh on this host, else 1")
+        parser.add_argument("--healthcheck", action="store_true", dest="check_health",
+                            help="for container healthchecks: exit 0 if a sidecar on this host (active or standby) "
+                                 "has a fresh heartbeat, else 1")
         parser.add_argument("--run-function", metavar="DOTTED.PATH", default=None,
                             help="for benchmarks and tests: the function each due run calls, with "
                                  "(fabric_id=..., due=...), instead of netbox_hedgehog.jobs.run_scheduled_sync")
 
-    def handle(self, *args, healthcheck: bool, run_function: str | None = None, **options):
+    def handle(self, *args, check_health, run_function=None, **options):
         import django_rq
 
         # A connection of its own: the sidecar tunes its timeouts and retries.
         connection = django_rq.get_connection(QUEUE_DEFAULT)
-        if healthcheck:
-            ok, message = healthcheck(connection, max_age=3 * scheduling.heartbeat_interval())
+        if check_health:
+            ok, message = healthcheck(connection, max_age=3 * scheduling.heartbeat_interval(),
+                                      host=socket.gethostname())
             self.stdout.write(message)
             sys.exit(0 if ok else 1)
         from netbox.plugins import get_plugin_config
