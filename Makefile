@@ -6,12 +6,13 @@ NETBOX_VERSION := 4.7.3
 STAMP := $(VENV)/.installed-$(shell cat setup.cfg setup.py | sha1sum | cut -c1-12)-$(NETBOX_VERSION)
 TEST_ENV := NETBOX_CONFIGURATION=tests.netbox_configuration PYTHONPATH=$(CURDIR)
 
-.PHONY: help venv services demo down test lint migrations-check pytest e2e bench
+.PHONY: help venv services browser demo down doctor test lint migrations-check pytest e2e bench
 
 help:
 	@echo "make demo   - start PostgreSQL/Redis if needed, NetBox with the plugin, a worker, the scheduler sidecar and a demo fabric"
 	@echo "make down   - stop what make demo started"
-	@echo "make test   - ruff, makemigrations --check, and the whole pytest suite"
+	@echo "make doctor - check the demo installation (workers, sidecar, registrations, migrations, fabrics)"
+	@echo "make test   - ruff, makemigrations --check, the whole pytest suite, and the browser tests"
 	@echo "make bench  - run the benchmarks and print their figures"
 
 venv: $(STAMP)
@@ -33,6 +34,9 @@ demo: venv services
 down:
 	@dev/demo.sh down
 
+doctor: venv
+	NETBOX_ROOT=$(CURDIR)/.local/netbox $(BIN)/netbox hedgehog_doctor
+
 lint: venv
 	$(BIN)/ruff check plugin scheduler tests benchmarks dev
 
@@ -42,7 +46,14 @@ migrations-check: venv services
 pytest: venv services
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint migrations-check pytest
+browser:
+	@dev/browser.sh
+
+# The browser tests drive their own stack (dev/demo.sh on a spare port), so they run as a separate session.
+e2e: venv services browser
+	$(TEST_ENV) $(BIN)/python -m pytest tests/e2e -p no:django -o addopts="-p no:cacheprovider" $(E2E_ARGS)
+
+test: lint migrations-check pytest e2e
 
 bench: venv services
 	$(TEST_ENV) $(BIN)/python benchmarks/sync.py

@@ -47,9 +47,11 @@ class HedgehogConfig(PluginConfig):
         validate_settings(get_plugin_config)
         # Registers the housekeeping system job with NetBox's worker, and connects the receivers.
         from . import jobs, signals, widgets  # noqa: F401
+        from .metrics import register_metrics
         from .notifications import register_event_types
 
         register_event_types()
+        register_metrics()
 
 
 def validate_settings(get):

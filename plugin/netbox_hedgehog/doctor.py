@@ -319,9 +319,9 @@ def check_worker_versions():
     since = min(w.birth_date for w, _ in workers if w.birth_date) if any(w.birth_date for w, _ in workers) else None
     runs = Job.objects.filter(name=FabricSyncJob.name, completed__isnull=False)
     if since:
-        runs = runs.filter(completed__gte=since)
+        runs = runs.filter(created__gte=since)  # the `created` index keeps this cheap
     versions = {}
-    for recorded in runs.values_list("data__plugin_version", flat=True)[:500]:
+    for recorded in runs.order_by("-created").values_list("data__plugin_version", flat=True)[:500]:
         versions[recorded] = versions.get(recorded, 0) + 1
     foreign = {v: n for v, n in versions.items() if v is not None and v != __version__}
     problems = []
