@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.models import ObjectChange
+from netbox.search.backends import search_backend
 
 from netbox_hedgehog.choices import ConnectionStatusChoices, SyncStatusChoices
 from netbox_hedgehog.models import MODEL_BY_KIND, Connection, HedgehogFabric, Switch
@@ -67,6 +68,9 @@ def test_first_sync_imports_every_kind_with_the_right_counts(fabric):
     fabric_link = Connection.objects.get(fabric=fabric, name="ds4000-01--fabric--ds3000-01")
     assert fabric_link.connection_type == "fabric"
     assert "ds4000-01/E1/1" in fabric_link.endpoints and fabric_link.devices == ["ds3000-01", "ds4000-01"]
+    # Synced objects are in NetBox's global search.
+    found = {str(result.object) for result in search_backend.search("ds3000-01", lookup="iexact")}
+    assert "ds3000-01" in found
     # Every create is in the change log, attributed to the run.
     changes = ObjectChange.objects.filter(request_id=result.request_id)
     assert changes.count() == sum(LAB_COUNTS.values())

@@ -13,8 +13,8 @@ from django.utils.dateparse import parse_datetime
 
 from core.choices import ObjectChangeActionChoices
 from core.models import ObjectChange, ObjectType
-from extras.models import CachedValue
-from netbox.search.backends import search_backend
+from extras.models import CachedValue, CustomField
+from netbox.search import get_indexer
 
 from ..models import HEDGEHOG_MODELS, Switch
 
@@ -115,6 +115,22 @@ def _uncache(model, pks):
         CachedValue.objects.filter(object_type=ObjectType.objects.get_for_model(model), object_id__in=pks).delete()
 
 
+def _index(model, instances):
+    """
+    Search-index `instances` in bulk, inside the run's transaction. NetBox's search_backend.cache() looks up
+    the object type and custom fields per object; here that is once per kind.
+    """
+    indexer = get_indexer(model)
+    object_type = ObjectType.objects.get_for_model(model)
+    custom_fields = [field for field in CustomField.objects.get_for_model(model) if field.search_weight > 0]
+    CachedValue.objects.bulk_create(
+        (CachedValue(object_type=object_type, object_id=instance.pk, field=value.name, type=value.type,
+                     weight=value.weight, value=value.value)
+         for instance in instances for value in indexer.to_cache(instance, custom_fields=custom_fields)),
+        batch_size=BATCH_SIZE,
+    )
+
+
 def apply_plan(plan, *, user=None, request_id=None):
     """Write the plan in one transaction: all of it or none of it."""
     request_id = request_id or uuid.uuid4()
@@ -145,5 +161,5 @@ def apply_plan(plan, *, user=None, request_id=None):
             touched = changes.creates + [instance for instance, _changed in changes.updates]
             if touched:
                 _uncache(model, [instance.pk for instance in touched])
-                search_backend.cache(touched, remove_existing=False)
+                _index(model, touched)
     return request_id
