@@ -17,7 +17,7 @@ import yaml
 import netbox_hedgehog
 from netbox_hedgehog import validate_settings
 from netbox_hedgehog.queues import redis_connection
-from tests.processes import NETBOX, REPO, NetBoxProcess, netbox_env, wait_for
+from tests.processes import NETBOX, REPO, netbox_env, wait_for
 
 COMPOSE = REPO / "compose"
 SCHEMA = COMPOSE / "schema" / "compose-spec.json"
@@ -219,27 +219,6 @@ def healthcheck():
         return subprocess.run(command, env=netbox_env(), capture_output=True, text=True, timeout=120)
 
     return run
-
-
-@pytest.fixture
-def processes(tmp_path):
-    started = []
-
-    def start(*args, name=None):
-        process = NetBoxProcess(*args, log_dir=tmp_path, name=name).start()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
-
-
-@pytest.fixture
-def clean_redis():
-    redis_connection().flushdb()
-    yield
-    redis_connection().flushdb()
 
 
 def answered(result):

@@ -26,42 +26,10 @@ from netbox_hedgehog.jobs import FabricSyncJob, enqueue_sync
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.queues import redis_connection
 from netbox_hedgehog.scheduling import registrations
-from tests.gitrepo import Remote
-from tests.hedgehog_data import HEDGEHOG_DATA
-from tests.processes import NETBOX, NetBoxProcess, netbox_env, wait_for
+from tests.processes import NETBOX, netbox_env, wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
-LAB = (HEDGEHOG_DATA / "samples" / "lab-ci_env-ci-1_wiring.yaml").read_text()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_redis")]
 QUEUES = ("high", "default", "low")
-
-
-@pytest.fixture(autouse=True)
-def clean_redis():
-    redis_connection().flushdb()
-    yield
-    redis_connection().flushdb()
-
-
-@pytest.fixture
-def processes(tmp_path):
-    started = []
-
-    def start(*args, name=None):
-        process = NetBoxProcess(*args, log_dir=tmp_path, name=name).start()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
-
-
-@pytest.fixture
-def lab_repo(tmp_path):
-    remote = Remote(tmp_path)
-    remote.write("wiring.yaml", LAB)
-    remote.commit("lab")
-    return remote
 
 
 def doctor_process(*args):

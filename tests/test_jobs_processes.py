@@ -18,44 +18,16 @@ from netbox_hedgehog.jobs import FabricSyncJob, enqueue_sync
 from netbox_hedgehog.models import Connection, HedgehogFabric, Switch
 from netbox_hedgehog.queues import redis_connection
 from netbox_hedgehog.scheduling import registrations
-from tests.gitrepo import Remote
-from tests.hedgehog_data import HEDGEHOG_DATA
-from tests.processes import NETBOX, NetBoxProcess, netbox_env, wait_for
+from tests.processes import NETBOX, netbox_env, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-LAB = (HEDGEHOG_DATA / "samples" / "lab-ci_env-ci-1_wiring.yaml").read_text()
 
 
 @pytest.fixture(autouse=True)
-def clean_state():
-    """Start from empty queues and no fabrics, even after an earlier run was interrupted before its flush."""
-    redis_connection().flushdb()
+def clean_state(clean_redis):
+    """Start with no fabrics and no jobs, even after an earlier run was interrupted before its flush."""
     HedgehogFabric.objects.all().delete()
     Job.objects.all().delete()
-    yield
-    redis_connection().flushdb()
-
-
-@pytest.fixture
-def processes(tmp_path):
-    started = []
-
-    def start(*args, name=None):
-        process = NetBoxProcess(*args, log_dir=tmp_path, name=name).start()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
-
-
-@pytest.fixture
-def lab_repo(tmp_path):
-    remote = Remote(tmp_path)
-    remote.write("wiring.yaml", LAB)
-    remote.commit("lab")
-    return remote
 
 
 def sync_jobs(fabric):

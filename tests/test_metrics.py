@@ -11,21 +11,11 @@ from hedgehog_scheduler.sidecar import Sidecar
 from netbox_hedgehog.jobs import FabricSyncJob, run_scheduled_sync
 from netbox_hedgehog.metrics import HedgehogCollector, register_metrics
 from netbox_hedgehog.models import MODEL_BY_KIND, HedgehogFabric, Switch
-from netbox_hedgehog.queues import QUEUE_DEFAULT, redis_connection
+from netbox_hedgehog.queues import QUEUE_DEFAULT
 from netbox_hedgehog.scheduling import registrations
-from tests.gitrepo import Remote
-from tests.hedgehog_data import HEDGEHOG_DATA
 from tests.processes import wait_for
 
-pytestmark = pytest.mark.django_db
-LAB = (HEDGEHOG_DATA / "samples" / "lab-ci_env-ci-1_wiring.yaml").read_text()
-
-
-@pytest.fixture(autouse=True)
-def clean_redis():
-    redis_connection().flushdb()
-    yield
-    redis_connection().flushdb()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_redis")]
 
 
 @pytest.fixture
@@ -59,12 +49,9 @@ def value(samples, name, **labels):
     return samples[(f"netbox_hedgehog_{name}", tuple(sorted(labels.items())))]
 
 
-def test_sync_runs_objects_drift_and_scheduler_on_the_metrics_endpoint(tmp_path, client, sidecar):
+def test_sync_runs_objects_drift_and_scheduler_on_the_metrics_endpoint(lab_repo, client, sidecar):
     register_metrics()
-    remote = Remote(tmp_path)
-    remote.write("wiring.yaml", LAB)
-    remote.commit("lab")
-    fabric = HedgehogFabric.objects.create(name="metrics-lab", git_url=remote.url, sync_interval=120)
+    fabric = HedgehogFabric.objects.create(name="metrics-lab", git_url=lab_repo.url, sync_interval=120)
 
     run_scheduled_sync(fabric.pk)  # success
     HedgehogFabric.objects.filter(pk=fabric.pk).update(git_branch="no-such-branch")
