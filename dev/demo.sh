@@ -5,6 +5,8 @@
 # database start as a copy of an already migrated one instead of running NetBox's migrations again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The stack reads its own configuration from $NETBOX_ROOT/conf, never the test suite's module.
+unset NETBOX_CONFIGURATION
 ROOT=$(pwd)
 LOCAL=${HEDGEHOG_STACK_DIR:-"$ROOT/.local"}
 export NETBOX_ROOT="$LOCAL/netbox"

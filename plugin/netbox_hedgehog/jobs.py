@@ -44,11 +44,27 @@ def _sync_user():
     return get_user_model().objects.filter(username=username).first() if username else None
 
 
+class _MergeLogArguments(logging.Filter):
+    """NetBox's job log keeps only `record.msg`: merge %-style arguments into it before it is stored."""
+
+    def filter(self, record):
+        if record.args:
+            record.msg, record.args = record.getMessage(), None
+        return True
+
+
+_MERGE_LOG_ARGUMENTS = _MergeLogArguments()
+
+
 class FabricSyncJob(JobRunner):
     """Sync one fabric from its sources."""
 
     class Meta:
         name = "Hedgehog sync"
+
+    def __init__(self, job):
+        super().__init__(job)
+        self.logger.addFilter(_MERGE_LOG_ARGUMENTS)  # once per logger: addFilter ignores a repeat
 
     @classmethod
     def handle(cls, job, *args, **kwargs):

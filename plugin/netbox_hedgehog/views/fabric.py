@@ -1,12 +1,9 @@
-from django.db.models import Count, Q
-from django.urls import reverse
 
 from netbox.views import generic
 from utilities.views import register_model_view
 
 from .. import filtersets, forms, tables
-from ..choices import DriftChoices
-from ..models import HEDGEHOG_MODELS, HedgehogFabric
+from ..models import HedgehogFabric
 from .status import banner_problems
 from .sync import run_panel_context
 
@@ -21,12 +18,12 @@ __all__ = (
 class HedgehogFabricListView(generic.ObjectListView):
     queryset = HedgehogFabric.objects.all()
     template_name = "netbox_hedgehog/hedgehogfabric_list.html"
-
-    def get_extra_context(self, request):
-        return {"health_problems": banner_problems(request.user)}
     filterset = filtersets.HedgehogFabricFilterSet
     filterset_form = forms.HedgehogFabricFilterForm
     table = tables.HedgehogFabricTable
+
+    def get_extra_context(self, request):
+        return {"health_problems": banner_problems(request.user)}
 
 
 @register_model_view(HedgehogFabric)
@@ -35,27 +32,9 @@ class HedgehogFabricView(generic.ObjectView):
     template_name = "netbox_hedgehog/hedgehogfabric.html"
 
     def get_extra_context(self, request, instance):
-        drifted = Q(drift__in=DriftChoices.DRIFTED)
-        object_counts = []
-        for model in HEDGEHOG_MODELS:
-            meta = model._meta
-            if not request.user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
-                continue
-            counts = model.objects.restrict(request.user, "view").filter(fabric=instance).aggregate(
-                total=Count("pk"), drifted=Count("pk", filter=drifted))
-            url = f"{reverse(f'plugins:netbox_hedgehog:{meta.model_name}_list')}?fabric_id={instance.pk}"
-            object_counts.append({
-                "label": meta.verbose_name_plural,
-                "count": counts["total"],
-                "url": url,
-                "drifted": counts["drifted"],
-                "drift_url": f"{url}&drift=differs&drift=only_in_git&drift=only_in_cluster",
-            })
         return {
-            **run_panel_context(instance),
+            **run_panel_context(instance, request.user),
             "health_problems": banner_problems(request.user),
-            "object_counts": object_counts,
-            "next_due": instance.next_due,
             # Whether a secret is stored, never the secret itself.
             "secrets_set": {
                 "kubernetes_token": bool(instance.kubernetes_token),

@@ -1,14 +1,17 @@
 """Sync now, Test connection, and the fabric's live run panel (polled by htmx while a run is active)."""
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.choices import JobStatusChoices
 from netbox.views.generic.base import BaseObjectView
 from utilities.views import GetReturnURLMixin, register_model_view
 
+from ..choices import DriftChoices
 from ..jobs import FabricSyncJob, enqueue_sync
-from ..models import HedgehogFabric
+from ..models import HEDGEHOG_MODELS, HedgehogFabric
 from ..queues import QUEUE_HIGH, live_worker_count
 
 __all__ = ("HedgehogFabricRunPanelView", "HedgehogFabricSyncView", "HedgehogFabricTestConnectionView",
@@ -54,7 +57,8 @@ class HedgehogFabricTestConnectionView(FabricActionView):
         result = check_fabric_connection(fabric)
         if result.ok:
             found = ", ".join(result.crds_found) or _("none")
-            text = _("Connection to {fabric} works. {message}").format(fabric=fabric, message=result.message)
+            text = _("Connection to {fabric} works. {message}").format(fabric=fabric,
+                                                                      message=result.message.rstrip(".") + ".")
             if fabric.has_kubernetes:
                 text += " " + _("Hedgehog CRDs found: {found}.").format(found=found)
             messages.success(request, text)
@@ -64,7 +68,29 @@ class HedgehogFabricTestConnectionView(FabricActionView):
         return redirect(self.get_return_url(request, fabric))
 
 
-def run_panel_context(fabric):
+def object_counts(fabric, user):
+    """Objects of each kind in the fabric that `user` may see, with how many of them drifted."""
+    drifted = Q(drift__in=DriftChoices.DRIFTED)
+    counts = []
+    for model in HEDGEHOG_MODELS:
+        meta = model._meta
+        if not user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
+            continue
+        totals = model.objects.restrict(user, "view").filter(fabric=fabric).aggregate(
+            total=Count("pk"), drifted=Count("pk", filter=drifted))
+        url = f"{reverse(f'plugins:netbox_hedgehog:{meta.model_name}_list')}?fabric_id={fabric.pk}"
+        counts.append({
+            "label": meta.verbose_name_plural,
+            "count": totals["total"],
+            "url": url,
+            "drifted": totals["drifted"],
+            "drift_url": f"{url}&drift=differs&drift=only_in_git&drift=only_in_cluster",
+        })
+    return counts
+
+
+def run_panel_context(fabric, user):
+    """What the live part of the fabric page shows: status, latest run, and the object counts it changes."""
     latest = FabricSyncJob.get_jobs(fabric).order_by("-created").first()
     active = latest is not None and latest.status in (JobStatusChoices.STATUS_PENDING,
                                                       JobStatusChoices.STATUS_SCHEDULED,
@@ -79,6 +105,8 @@ def run_panel_context(fabric):
         "run_counts": sorted((kind, c) for kind, c in counts.items() if any(c.values())),
         "run_problems": (data.get("problems") or [])[:20],
         "workers_alive": live_worker_count(QUEUE_HIGH) > 0,
+        "object_counts": object_counts(fabric, user),
+        "next_due": fabric.next_due,
     }
 
 
@@ -93,5 +121,4 @@ class HedgehogFabricRunPanelView(BaseObjectView):
 
     def get(self, request, pk):
         fabric = get_object_or_404(self.queryset.restrict(request.user, "view"), pk=pk)
-        return render(request, "netbox_hedgehog/inc/fabric_live.html",
-                      {**run_panel_context(fabric), "next_due": fabric.next_due})
+        return render(request, "netbox_hedgehog/inc/fabric_live.html", run_panel_context(fabric, request.user))
