@@ -1,10 +1,11 @@
 """The Hedgehog status page, the dashboard widget and the health banner, with and without permission."""
 from django.urls import reverse
 
+from utilities.testing import TestCase
+
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.queues import redis_connection
 from netbox_hedgehog.widgets import HedgehogStatusWidget
-from utilities.testing import TestCase
 
 
 class StatusPageTest(TestCase):
