@@ -301,8 +301,9 @@ class Sidecar:
         self._next_reconcile = min(self._next_reconcile, time.time() + retry_in)
 
     def _require_leader(self) -> None:
-        # Providers can take long (a slow database); leadership is re-checked before writing.
-        if self.scheduler.leader_token is None:
+        # Providers can take long (a slow database): renew the lease before writing, so that a large
+        # reconcile starts with a whole lease instead of what the provider left of it.
+        if self.scheduler.leader_token is None or not self.lock.renew():
             raise NotLeaderError("not the leader")
 
     # -- heartbeat and shutdown ------------------------------------------------------------
