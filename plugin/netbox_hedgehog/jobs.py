@@ -7,11 +7,14 @@ sidecar enqueues `run_scheduled_sync`), housekeeping on `low`. This module is wh
 for every run, so the heavy imports (kubernetes, git) stay inside the sync code.
 """
 import logging
+import os
+import shutil
 import uuid
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from core.choices import JobStatusChoices
 from core.exceptions import JobFailed
@@ -167,8 +170,6 @@ def run_scheduled_sync(fabric_id, due=None):
 
 
 def _parse_due(due):
-    from django.utils.dateparse import parse_datetime
-
     return parse_datetime(due) if isinstance(due, str) else None
 
 
@@ -233,9 +234,6 @@ class HousekeepingJob(JobRunner):
 
 
 def _prune_git_caches():
-    import os
-    import shutil
-
     root = get_plugin_config("netbox_hedgehog", "git_cache_dir")
     if not os.path.isdir(root):
         return 0
