@@ -411,7 +411,8 @@ def test_one_active_one_standby_and_clean_stop(redis, sidecars):
     handover = time.monotonic() - stopped_at
     print(f"\nclean handover in {handover:.3f}s")
     assert handover < 0.2
-    assert read_status(redis)["active"] == "second"
+    # The new leader's heartbeat says so at the end of the tick in which it took over.
+    assert wait_for(lambda: read_status(redis)["active"] == "second", 1)
 
 
 def test_change_notification_applied_within_a_second(redis, sidecars):
