@@ -1,10 +1,11 @@
-"""Shared test setup. The database is NetBox's real PostgreSQL test database (kept between runs
-with --reuse-db); Redis is the real server, on the databases the test configuration names."""
-import os
+"""
+Fixtures the test modules share. The database is NetBox's real PostgreSQL test database (kept between runs
+with --reuse-db); Redis is the session's own redis-server (tests/settings.py starts it, tests/processes.py
+has the harness), on the databases the test configuration names. Plain helpers are in tests/helpers.py.
+"""
+import pytest
 
-os.environ.setdefault("NETBOX_CONFIGURATION", "tests.netbox_configuration")
-
-import pytest  # noqa: E402
+from tests.helpers import CLUSTER_TOKEN, LAB_WIRING, lab_objects
 
 
 @pytest.fixture
@@ -24,8 +25,8 @@ def processes(tmp_path):
 
     started = []
 
-    def start(*args, name=None):
-        process = NetBoxProcess(*args, log_dir=tmp_path, name=name).start()
+    def start(*args, name=None, env=None):
+        process = NetBoxProcess(*args, log_dir=tmp_path, name=name, env=env).start()
         started.append(process)
         return process
 
@@ -35,12 +36,44 @@ def processes(tmp_path):
 
 
 @pytest.fixture
-def lab_repo(tmp_path):
-    """A real Git repository holding the lab-ci sample wiring."""
+def remote(tmp_path):
+    """A real Git repository (bare, the user's) with a working clone to commit from (tests/gitrepo.py)."""
     from tests.gitrepo import Remote
-    from tests.hedgehog_data import HEDGEHOG_DATA
 
-    remote = Remote(tmp_path)
-    remote.write("wiring.yaml", (HEDGEHOG_DATA / "samples" / "lab-ci_env-ci-1_wiring.yaml").read_text())
+    return Remote(tmp_path)
+
+
+@pytest.fixture
+def lab_repo(remote):
+    """A real Git repository holding the lab-ci sample wiring."""
+    remote.write("wiring.yaml", LAB_WIRING.read_text())
     remote.commit("lab")
     return remote
+
+
+@pytest.fixture
+def kube_emulator():
+    """
+    Start Kubernetes API emulators (tests/kube_emulator); all are stopped when the test ends. By default one
+    serves the lab sample over TLS and wants CLUSTER_TOKEN; keyword arguments are KubeEmulator's.
+    """
+    from tests.kube_emulator import KubeEmulator
+
+    started = []
+
+    def start(objects=None, **options):
+        options.setdefault("token", CLUSTER_TOKEN)
+        options.setdefault("tls", True)
+        emulator = KubeEmulator(lab_objects() if objects is None else objects, **options).start()
+        started.append(emulator)
+        return emulator
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+
+
+@pytest.fixture
+def cluster(kube_emulator):
+    """The lab sample served over TLS by a Kubernetes API emulator that wants CLUSTER_TOKEN."""
+    return kube_emulator()

@@ -1,19 +1,25 @@
 """
-Real NetBox processes for tests: `netbox rqworker`, the scheduler sidecar, `netbox runserver`, all
-reading the test configuration and the test database, each in its own process group so a test can
-SIGKILL it (and its work horse) like a crashed container.
+Real processes for tests: `netbox rqworker`, the scheduler sidecar, `netbox runserver`, all reading the
+test configuration and the test database, each in its own process group so a test can SIGKILL it (and its
+work horse) like a crashed container; and the test session's own `redis-server`, so that no test touches a
+Redis it does not own (the shared one on 6379 may hold a demo stack's queues).
 """
+import ctypes
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from django.db import connection
 
-__all__ = ("NetBoxProcess", "netbox_env", "wait_for")
+from tests.helpers import wait_for
+
+__all__ = ("NetBoxProcess", "RedisServer", "free_port", "netbox_env", "session_redis")
 
 REPO = Path(__file__).resolve().parents[1]
 NETBOX = shutil.which("netbox", path=os.path.dirname(sys.executable)) or "netbox"
@@ -27,16 +33,80 @@ def netbox_env(**extra):
     return env
 
 
-def wait_for(condition, timeout, interval=0.1, message="condition"):
-    """Poll `condition` until it returns something truthy; return that, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-        time.sleep(interval)
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent():
+    """In the child, before exec: get SIGTERM when the process that started it dies (PR_SET_PDEATHSIG)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+
+class RedisServer:
+    """
+    A `redis-server` of the tests' own on 127.0.0.1: no persistence (a restart comes back empty, like a
+    restarted Redis without a disk), and it dies with the process that started it.
+    """
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.directory = tempfile.mkdtemp(prefix=f"hedgehog-redis-{self.port}-")
+        self.process = None
+
+    def start(self):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed: run `make services` (installs it with apt)")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.directory, "--logfile", os.path.join(self.directory, "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        wait_for(self.answers, 10, interval=0.02, message=f"redis-server on port {self.port}")
+        return self
+
+    def url(self, db=0):
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def client(self, db=0):
+        from redis import Redis
+
+        return Redis(host="127.0.0.1", port=self.port, db=db)
+
+    def answers(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self, kill=False):
+        """Stop the server (SIGKILL with kill=True, as a crash would); what it held is gone."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+            self.process.wait(10)
+        self.process = None
+
+    def restart(self, kill=False):
+        self.stop(kill=kill)
+        return self.start()
+
+
+_session_redis = None
+
+
+def session_redis():
+    """
+    The test session's redis-server, started on first use; its port goes into HEDGEHOG_REDIS_PORT, which the
+    test configuration and every process a test starts read.
+    """
+    global _session_redis
+    if _session_redis is None:
+        _session_redis = RedisServer().start()
+        os.environ["HEDGEHOG_REDIS_PORT"] = str(_session_redis.port)
+    return _session_redis
 
 
 class NetBoxProcess:

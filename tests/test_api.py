@@ -23,8 +23,7 @@ from netbox_hedgehog.models import (
     VPCAttachment,
     VPCPeering,
 )
-
-from .test_views import create_fabrics, create_kind_objects
+from tests.helpers import create_fabrics, create_kind_objects
 
 API_NAMESPACE = "plugins-api:netbox_hedgehog"
 

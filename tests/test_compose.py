@@ -17,7 +17,8 @@ import yaml
 import netbox_hedgehog
 from netbox_hedgehog import validate_settings
 from netbox_hedgehog.queues import redis_connection
-from tests.processes import NETBOX, REPO, netbox_env, wait_for
+from tests.helpers import wait_for
+from tests.processes import NETBOX, REPO, netbox_env
 
 COMPOSE = REPO / "compose"
 SCHEMA = COMPOSE / "schema" / "compose-spec.json"

@@ -26,7 +26,8 @@ from netbox_hedgehog.jobs import FabricSyncJob, enqueue_sync
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.queues import redis_connection
 from netbox_hedgehog.scheduling import registrations
-from tests.processes import NETBOX, netbox_env, wait_for
+from tests.helpers import wait_for
+from tests.processes import NETBOX, netbox_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_redis")]
 QUEUES = ("high", "default", "low")

@@ -14,9 +14,7 @@ from netbox_hedgehog.sync.documents import (
     validate,
 )
 from netbox_hedgehog.sync.types import SourceObject
-from tests.hedgehog_data import HEDGEHOG_DATA as DATA
-
-SAMPLES = DATA / "samples"
+from tests.helpers import SAMPLES_DIR as SAMPLES
 
 LAB_CI = "lab-ci_env-ci-1_wiring.yaml"
 LAB_CI_GATEWAY = "lab-ci_env-ci-1_wiring-gateway.yaml"

@@ -1,14 +1,12 @@
 """A bad fabric is refused with an error on the field at fault, through the REST API and the UI form alike."""
-import copy
 
-from django.conf import settings
-from django.test import override_settings
 from django.urls import reverse
 from rest_framework import status
 
 from utilities.testing import APITestCase, TestCase
 
 from netbox_hedgehog.models import HedgehogFabric
+from tests.helpers import plugin_settings
 
 API_LIST = "plugins-api:netbox_hedgehog-api:hedgehogfabric-list"
 UI_ADD = "plugins:netbox_hedgehog:hedgehogfabric_add"
@@ -24,8 +22,7 @@ VALID = {
 }
 
 # Only https and ssh: the test configuration also allows file.
-NO_FILE_SCHEME = copy.deepcopy(settings.PLUGINS_CONFIG)
-NO_FILE_SCHEME["netbox_hedgehog"]["git_allowed_schemes"] = ["https", "ssh"]
+NO_FILE_SCHEME = plugin_settings(git_allowed_schemes=["https", "ssh"])
 
 # (case, changed fields, fields that must carry an error)
 CASES = (
@@ -81,7 +78,7 @@ class FabricAPIValidationTest(APITestCase):
         response = self.post({**VALID, "kubernetes_server": ""})
         self.assertIn("source", str(response.data["git_url"]).lower())
 
-    @override_settings(PLUGINS_CONFIG=NO_FILE_SCHEME)
+    @NO_FILE_SCHEME
     def test_file_scheme_refused_when_not_allowed(self):
         self.assertRefused({**VALID, "git_url": "file:///srv/git/fabric"}, {"git_url"})
 
@@ -135,7 +132,7 @@ class FabricFormValidationTest(TestCase):
             with self.subTest(case=case):
                 self.assertRefused({**VALID, **changes}, fields)
 
-    @override_settings(PLUGINS_CONFIG=NO_FILE_SCHEME)
+    @NO_FILE_SCHEME
     def test_file_scheme_refused_when_not_allowed(self):
         self.assertRefused({**VALID, "git_url": "file:///srv/git/fabric"}, {"git_url"})
 

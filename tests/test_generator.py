@@ -25,7 +25,8 @@ from netbox_hedgehog.generator import (
     write_wiring,
 )
 from netbox_hedgehog.kinds import AGENT, KINDS
-from tests.hedgehog_data import SAMPLES_DIR, load_crd_schemas, load_sample, validate_against_crd
+from netbox_hedgehog.schemas import load_crd_schemas, validate_against_crd
+from tests.helpers import SAMPLES_DIR, load_sample
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

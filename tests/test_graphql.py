@@ -22,8 +22,7 @@ from netbox_hedgehog.models import (
     VPCAttachment,
     VPCPeering,
 )
-
-from .test_views import create_fabrics, create_kind_objects
+from tests.helpers import create_fabrics, create_kind_objects
 
 # Query field names carry a hedgehog_ prefix: plugin queries share one namespace with NetBox's own.
 BASE_NAMES = {

@@ -2,9 +2,7 @@
 import os
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import override_settings
 
 from core.choices import JobStatusChoices
 from core.models import Job, ObjectChange
@@ -12,6 +10,7 @@ from core.models import Job, ObjectChange
 from netbox_hedgehog.jobs import HousekeepingJob, run_scheduled_sync
 from netbox_hedgehog.locks import fabric_lock
 from netbox_hedgehog.models import HedgehogFabric
+from tests.helpers import plugin_settings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_redis")]
 
@@ -22,11 +21,6 @@ MIIBszCCAVmgAwIBAgIUZmFrZS1jZXJ0aWZpY2F0ZS1mb3ItdGVzdHMwCgYIKoZI
 MHcCAQEEIFakeKeyMaterialThatMustNeverBeStored0123456789abcdef
 -----END EC PRIVATE KEY-----
 """
-
-
-def plugin_settings(**values):
-    return override_settings(PLUGINS_CONFIG={
-        **settings.PLUGINS_CONFIG, "netbox_hedgehog": {**settings.PLUGINS_CONFIG["netbox_hedgehog"], **values}})
 
 
 def test_a_private_key_pasted_with_the_ca_is_never_stored():

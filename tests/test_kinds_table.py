@@ -5,7 +5,8 @@ for `switchs`), and the upstream sample wiring files against their CRD schemas.
 import pytest
 
 from netbox_hedgehog.kinds import AGENT, IGNORED_KINDS, KINDS, KINDS_BY_NAME
-from tests.hedgehog_data import SAMPLES_DIR, load_crd_manifests, load_sample, sample_files, validate_against_crd
+from netbox_hedgehog.schemas import load_crd_manifests, validate_against_crd
+from tests.helpers import SAMPLES_DIR, load_sample, sample_files
 
 # In both lab-ci wiring files the static ExternalAttachment omits spec.switch and spec.neighbor,
 # which the CRD marks required; the cluster stores them as {} after the webhook round-trip.

@@ -13,7 +13,7 @@ from netbox_hedgehog.metrics import HedgehogCollector, register_metrics
 from netbox_hedgehog.models import MODEL_BY_KIND, HedgehogFabric, Switch
 from netbox_hedgehog.queues import QUEUE_DEFAULT
 from netbox_hedgehog.scheduling import registrations
-from tests.processes import wait_for
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_redis")]
 

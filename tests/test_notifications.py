@@ -10,8 +10,7 @@ from users.models import User
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.notifications import CONNECTION_ERROR, SYNC_FAILED
 from netbox_hedgehog.sync.runner import run_sync
-from tests.gitrepo import Remote
-from tests.kube_emulator import KubeEmulator
+from tests.helpers import cluster_fabric, git_fabric
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +31,12 @@ def subscribe(group, event_type):
     return rule
 
 
-def test_a_failed_sync_writes_a_journal_entry_and_fires_the_event_rule(tmp_path, operator):
+def test_a_failed_sync_writes_a_journal_entry_and_fires_the_event_rule(remote, operator):
     user, group = operator
     subscribe(group, SYNC_FAILED)
-    remote = Remote(tmp_path)
     remote.write("wiring.yaml", "kind: [unclosed\n")
     remote.commit("broken")
-    fabric = HedgehogFabric.objects.create(name="broken", git_url=remote.url)
+    fabric = git_fabric(remote, name="broken")
     assert not run_sync(fabric).ok
     entry = JournalEntry.objects.get(assigned_object_id=fabric.pk)
     assert entry.kind == "danger" and "Sync failed" in entry.comments
@@ -46,24 +44,22 @@ def test_a_failed_sync_writes_a_journal_entry_and_fires_the_event_rule(tmp_path,
     assert notification.event_type == SYNC_FAILED and notification.object_id == fabric.pk
 
 
-def test_a_successful_sync_fires_nothing(tmp_path, operator):
+def test_a_successful_sync_fires_nothing(remote, operator):
     user, group = operator
     subscribe(group, SYNC_FAILED)
-    remote = Remote(tmp_path)
     remote.write("wiring.yaml", "")
     remote.commit("empty")
-    fabric = HedgehogFabric.objects.create(name="fine", git_url=remote.url)
+    fabric = git_fabric(remote, name="fine")
     assert run_sync(fabric).ok
     assert not Notification.objects.exists() and not JournalEntry.objects.exists()
 
 
-def test_connection_going_to_error_is_reported_once(operator):
+def test_connection_going_to_error_is_reported_once(operator, kube_emulator):
     user, group = operator
     subscribe(group, CONNECTION_ERROR)
-    with KubeEmulator([], token="right") as cluster:
-        fabric = HedgehogFabric.objects.create(name="k8s", kubernetes_server=cluster.url, kubernetes_token="wrong")
-        run_sync(fabric)
-        run_sync(fabric)
+    fabric = cluster_fabric(kube_emulator([], token="right"), name="k8s", kubernetes_token="wrong")
+    run_sync(fabric)
+    run_sync(fabric)
     entries = JournalEntry.objects.filter(assigned_object_id=fabric.pk, comments__startswith="Connection error")
     assert entries.count() == 1 and "401" in entries.get().comments and "wrong" not in entries.get().comments
     assert Notification.objects.filter(user=user, event_type=CONNECTION_ERROR).count() == 1

@@ -1,4 +1,4 @@
-"""The scheduler sidecar's core against the real Redis (database 11): grid, reconcile, fencing, the loop.
+"""The scheduler sidecar's core against a real Redis (the session's, db 11): grid, reconcile, fencing, the loop.
 
 Sidecars here run in threads; tests/test_scheduler_process.py runs them as real processes.
 """
@@ -32,6 +32,8 @@ from hedgehog_scheduler import (
     registration_id,
 )
 from hedgehog_scheduler.grid import first_slot, next_slot, phase_offset
+from tests.helpers import wait_for
+from tests.processes import session_redis
 
 REDIS_DB = 11
 QUEUE = "default"
@@ -40,7 +42,7 @@ FUNC = "example.jobs.run_scheduled_sync"  # a dotted path only: the sidecar neve
 
 @pytest.fixture
 def redis():
-    connection = Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
+    connection = session_redis().client(REDIS_DB)
     connection.flushdb()
     yield connection
     connection.flushdb()
@@ -65,13 +67,6 @@ def counts(added=0, updated=0, removed=0, unchanged=0):
     return {"added": added, "updated": updated, "removed": removed, "unchanged": unchanged}
 
 
-def wait_for(condition, timeout, step=0.01):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 # -- grid math ---------------------------------------------------------------------------------
@@ -249,7 +244,7 @@ def test_score_changed_during_the_move_aborts_the_transaction(redis, scheduler, 
     """Another scheduler moves the registration after we read it: we must not enqueue that slot."""
     scheduler.reconcile({1: 10})
     slot = int(score(redis, 1))
-    other = Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
+    other = session_redis().client(REDIS_DB)
     read_registrations = scheduler._read_registrations
 
     def interfere(connection, fabric_ids):
@@ -269,7 +264,7 @@ def test_leader_change_during_the_move_aborts_the_transaction(redis, scheduler, 
     slot = int(score(redis, 1))
     redis.set(LEADER_KEY, "me")
     scheduler.leader_token = "me"
-    other = Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
+    other = session_redis().client(REDIS_DB)
     read_registrations = scheduler._read_registrations
 
     def take_over(connection, fabric_ids):
@@ -390,15 +385,15 @@ def sidecars():
 
 def test_one_active_one_standby_and_clean_stop(redis, sidecars):
     desired = Desired({1: 60, 2: 60})
-    first = sidecars(Redis(db=REDIS_DB), desired, "first")
-    assert wait_for(lambda: first.sidecar.role == ACTIVE, 2)
-    second = sidecars(Redis(db=REDIS_DB), desired, "second")
-    assert wait_for(lambda: len(read_status(redis)["sidecars"]) == 2, 2)
+    first = sidecars(session_redis().client(REDIS_DB), desired, "first")
+    assert wait_for(lambda: first.sidecar.role == ACTIVE, 2, interval=0.01)
+    second = sidecars(session_redis().client(REDIS_DB), desired, "second")
+    assert wait_for(lambda: len(read_status(redis)["sidecars"]) == 2, 2, interval=0.01)
 
     status = read_status(redis)
     assert status["active"] == "first" and status["leader"] == "first"
     assert {s["instance"]: s["role"] for s in status["sidecars"]} == {"first": ACTIVE, "second": STANDBY}
-    assert wait_for(lambda: read_status(redis)["registrations"] == 2, 2)
+    assert wait_for(lambda: read_status(redis)["registrations"] == 2, 2, interval=0.01)
     ok, message = healthcheck(redis, max_age=2)
     assert ok, message
     assert healthcheck(redis, max_age=2, host=socket.gethostname())[0]
@@ -407,18 +402,18 @@ def test_one_active_one_standby_and_clean_stop(redis, sidecars):
     first.stop()
     stopped_at = time.monotonic()
     assert not redis.exists("netbox_hedgehog:scheduler:heartbeat:first")
-    assert wait_for(lambda: second.sidecar.role == ACTIVE, 2)
+    assert wait_for(lambda: second.sidecar.role == ACTIVE, 2, interval=0.01)
     handover = time.monotonic() - stopped_at
     print(f"\nclean handover in {handover:.3f}s")
     assert handover < 0.2
     # The new leader's heartbeat says so at the end of the tick in which it took over.
-    assert wait_for(lambda: read_status(redis)["active"] == "second", 1)
+    assert wait_for(lambda: read_status(redis)["active"] == "second", 1, interval=0.01)
 
 
 def test_change_notification_applied_within_a_second(redis, sidecars):
     desired = Desired({1: 60})
-    sidecar = sidecars(Redis(db=REDIS_DB), desired, "solo", reconcile=30)
-    assert wait_for(lambda: sidecar.sidecar.role == ACTIVE and score(redis, 1) is not None, 2)
+    sidecar = sidecars(session_redis().client(REDIS_DB), desired, "solo", reconcile=30)
+    assert wait_for(lambda: sidecar.sidecar.role == ACTIVE and score(redis, 1) is not None, 2, interval=0.01)
     assert redis.pubsub_numsub(changes_channel(redis))[0][1] == 1
 
     latencies = []
@@ -436,7 +431,7 @@ def test_change_notification_applied_within_a_second(redis, sidecars):
             registration = scheduler.registrations().get(fabric_id)
             return (registration[0] if registration else None) == interval
 
-        assert wait_for(applied, 1.0), change
+        assert wait_for(applied, 1.0, interval=0.01), change
         latencies.append(time.monotonic() - published)
     print(f"\nchange notification applied in {max(latencies) * 1000:.1f} ms at most")
 
@@ -444,7 +439,7 @@ def test_change_notification_applied_within_a_second(redis, sidecars):
 def test_runs_are_enqueued_on_time_and_never_twice(redis, sidecars):
     desired = Desired({fabric_id: 1 for fabric_id in range(1, 11)})
     # Even started with the same instance id by mistake, only one of them leads.
-    twins = [sidecars(Redis(db=REDIS_DB), desired, "twin") for _ in range(2)]
+    twins = [sidecars(session_redis().client(REDIS_DB), desired, "twin") for _ in range(2)]
     time.sleep(4.2)
     assert sorted(twin.sidecar.role for twin in twins) == [ACTIVE, STANDBY]
 
@@ -464,27 +459,27 @@ def test_runs_are_enqueued_on_time_and_never_twice(redis, sidecars):
 
 def test_flushdb_heals_within_one_reconcile_period(redis, sidecars):
     desired = Desired({fabric_id: 60 for fabric_id in range(1, 21)})
-    sidecar = sidecars(Redis(db=REDIS_DB), desired, "solo", reconcile=1.5)
-    assert wait_for(lambda: len(GridScheduler(connection=redis).registrations()) == 20, 2)
+    sidecar = sidecars(session_redis().client(REDIS_DB), desired, "solo", reconcile=1.5)
+    assert wait_for(lambda: len(GridScheduler(connection=redis).registrations()) == 20, 2, interval=0.01)
 
     redis.flushdb()
     flushed = time.monotonic()
-    assert wait_for(lambda: len(GridScheduler(connection=redis).registrations()) == 20, 1.5)
-    assert wait_for(lambda: read_status(redis)["active"] == "solo", 1.0)
+    assert wait_for(lambda: len(GridScheduler(connection=redis).registrations()) == 20, 1.5, interval=0.01)
+    assert wait_for(lambda: read_status(redis)["active"] == "solo", 1.0, interval=0.01)
     print(f"\nhealed after FLUSHDB in {time.monotonic() - flushed:.2f}s")
 
     # A hand-deleted key while the lock stays held: the periodic reconcile repairs it.
     redis.delete("rq:job:hedgehog-fabric-3")
     redis.zrem(GridScheduler.scheduled_jobs_key, registration_id(4))
-    assert wait_for(lambda: len(GridScheduler(connection=redis).registrations()) == 20, 2.0)
+    assert wait_for(lambda: len(GridScheduler(connection=redis).registrations()) == 20, 2.0, interval=0.01)
     assert all(interval == 60 for interval, _ in GridScheduler(connection=redis).registrations().values())
     assert sidecar.sidecar.role == ACTIVE
 
 
 def test_failing_providers_do_not_stop_due_runs(redis, sidecars, caplog):
     desired = Desired({1: 1})
-    sidecar = sidecars(Redis(db=REDIS_DB), desired, "solo", reconcile=0.5)
-    assert wait_for(lambda: score(redis, 1) is not None, 2)
+    sidecar = sidecars(session_redis().client(REDIS_DB), desired, "solo", reconcile=0.5)
+    assert wait_for(lambda: score(redis, 1) is not None, 2, interval=0.01)
 
     desired.database_down = True
     desired.intervals[2] = 1
@@ -496,7 +491,7 @@ def test_failing_providers_do_not_stop_due_runs(redis, sidecars, caplog):
     assert sidecar.sidecar.role == ACTIVE
 
     desired.database_down = False
-    assert wait_for(lambda: score(redis, 2) is not None, 1.5)
+    assert wait_for(lambda: score(redis, 2) is not None, 1.5, interval=0.01)
 
 
 class FlakyRedisProxy:
@@ -519,7 +514,7 @@ class FlakyRedisProxy:
             if not self.up:
                 client.close()
                 continue
-            upstream = socket.create_connection(("127.0.0.1", 6379))
+            upstream = socket.create_connection(("127.0.0.1", session_redis().port))
             with self.lock:
                 self.sockets += [client, upstream]
             threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
@@ -562,7 +557,7 @@ def test_redis_outage_is_survived_and_healed(redis, sidecars, caplog):
     through_proxy = Redis(host="127.0.0.1", port=proxy.port, db=REDIS_DB)
     sidecar = sidecars(through_proxy, desired, "solo")
     try:
-        assert wait_for(lambda: len(queued_runs(redis)) >= 5, 2.5)
+        assert wait_for(lambda: len(queued_runs(redis)) >= 5, 2.5, interval=0.01)
 
         proxy.cut()
         redis.flushdb()  # what a restart without persistence leaves behind
@@ -572,9 +567,9 @@ def test_redis_outage_is_survived_and_healed(redis, sidecars, caplog):
         proxy.restore()
 
         restored = time.monotonic()
-        assert wait_for(lambda: len(GridScheduler(connection=redis).registrations()) == 5, 3)
-        assert wait_for(lambda: read_status(redis)["active"] == "solo", 2)
-        assert wait_for(lambda: len(queued_runs(redis)) >= 5, 2.5)
+        assert wait_for(lambda: len(GridScheduler(connection=redis).registrations()) == 5, 3, interval=0.01)
+        assert wait_for(lambda: read_status(redis)["active"] == "solo", 2, interval=0.01)
+        assert wait_for(lambda: len(queued_runs(redis)) >= 5, 2.5, interval=0.01)
         print(f"\nback to scheduling {time.monotonic() - restored:.2f}s after Redis came back")
         assert max(Counter(queued_runs(redis)).values()) == 1
 

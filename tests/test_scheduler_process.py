@@ -1,4 +1,4 @@
-"""Sidecars as real processes (``python -m hedgehog_scheduler.testing_sidecar``) against the real Redis, db 11."""
+"""Sidecars as real processes (`python -m hedgehog_scheduler.testing_sidecar`) against the session's Redis, db 11."""
 
 import os
 import signal
@@ -9,13 +9,13 @@ from collections import Counter
 from datetime import datetime
 
 import pytest
-from redis import Redis
 from rq import Queue
 
 from hedgehog_scheduler import HEARTBEAT_PREFIX, LEADER_KEY, read_status
+from tests.helpers import wait_for
+from tests.processes import session_redis
 
 REDIS_DB = 11
-REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 DESIRED_KEY = "test:hedgehog:desired"
 HEARTBEAT = 0.5
 FABRICS = 10
@@ -23,7 +23,7 @@ FABRICS = 10
 
 @pytest.fixture
 def redis():
-    connection = Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
+    connection = session_redis().client(REDIS_DB)
     connection.flushdb()
     connection.hset(DESIRED_KEY, mapping={str(fabric_id): 1 for fabric_id in range(1, FABRICS + 1)})
     yield connection
@@ -38,7 +38,7 @@ def start_sidecar(tmp_path):
     def start(instance):
         log = open(tmp_path / f"{instance}.log", "w")
         process = subprocess.Popen(
-            [sys.executable, "-m", "hedgehog_scheduler.testing_sidecar", "--redis-url", REDIS_URL]
+            [sys.executable, "-m", "hedgehog_scheduler.testing_sidecar", "--redis-url", session_redis().url(REDIS_DB)]
             + ["--desired-key", DESIRED_KEY, "--heartbeat", str(HEARTBEAT), "--reconcile", "2", "--instance", instance],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -55,13 +55,6 @@ def start_sidecar(tmp_path):
         log.close()
 
 
-def wait_for(condition, timeout, step=0.005):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 def leader(connection):
@@ -84,9 +77,9 @@ def assert_no_slot_enqueued_twice(connection):
 
 def start_pair(redis, start_sidecar):
     processes = {"a": start_sidecar("a")}
-    assert wait_for(lambda: leader(redis) == "a", 5)
+    assert wait_for(lambda: leader(redis) == "a", 5, interval=0.005)
     processes["b"] = start_sidecar("b")
-    assert wait_for(lambda: len(read_status(redis)["sidecars"]) == 2, 5)
+    assert wait_for(lambda: len(read_status(redis)["sidecars"]) == 2, 5, interval=0.005)
     return processes
 
 
@@ -99,7 +92,7 @@ def test_sigkill_of_the_active_sidecar_hands_over_without_double_runs(redis, sta
 
     processes["a"].send_signal(signal.SIGKILL)
     killed = time.monotonic()
-    assert wait_for(lambda: leader(redis) == "b", 2 * HEARTBEAT + 0.5)
+    assert wait_for(lambda: leader(redis) == "b", 2 * HEARTBEAT + 0.5, interval=0.005)
     takeover = time.monotonic() - killed
     print(f"\ntakeover after SIGKILL in {takeover:.3f}s (heartbeat {HEARTBEAT}s)")
     assert takeover <= 2 * HEARTBEAT + 0.15  # slack for polling read_status
@@ -116,7 +109,7 @@ def test_a_paused_leader_that_wakes_up_steps_down(redis, start_sidecar):
     time.sleep(1.1)
 
     processes["a"].send_signal(signal.SIGSTOP)
-    assert wait_for(lambda: leader(redis) == "b", 2 * HEARTBEAT + 0.5)
+    assert wait_for(lambda: leader(redis) == "b", 2 * HEARTBEAT + 0.5, interval=0.005)
     time.sleep(1.5)
     processes["a"].send_signal(signal.SIGCONT)
     time.sleep(1.5)
@@ -129,7 +122,7 @@ def test_a_paused_leader_that_wakes_up_steps_down(redis, start_sidecar):
 
 def test_restart_after_downtime_gives_one_catch_up_run_per_fabric(redis, start_sidecar):
     first = start_sidecar("a")
-    assert wait_for(lambda: leader(redis) == "a", 5)
+    assert wait_for(lambda: leader(redis) == "a", 5, interval=0.005)
     time.sleep(1.5)
     first.send_signal(signal.SIGKILL)
     first.wait()

@@ -20,20 +20,13 @@ import yaml
 
 from netbox_hedgehog.sync.git import GitSource, validate_git_branch, validate_git_path, validate_git_url
 from netbox_hedgehog.sync.types import SourceError
-from tests.gitrepo import GIT_ENV, Remote, git
-from tests.hedgehog_data import HEDGEHOG_DATA
-
-SAMPLES = HEDGEHOG_DATA / "samples"
+from tests.gitrepo import GIT_ENV, git
+from tests.helpers import SAMPLES_DIR as SAMPLES
 
 
 def server(name):
     return {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "Server", "metadata": {"name": name},
             "spec": {"description": f"server {name}"}}
-
-
-@pytest.fixture
-def remote(tmp_path):
-    return Remote(tmp_path)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 The Kubernetes source against the Kubernetes API emulator, through the real `kubernetes` client
 over HTTP(S). No database, no mocks of the client.
 """
-import os
 import signal
 import socket
 import subprocess
@@ -12,43 +11,33 @@ from pathlib import Path
 
 import pytest
 import trustme
-import yaml
 
 from netbox_hedgehog.kinds import AGENT, KINDS
 from netbox_hedgehog.sync.kubernetes import ConnectionReport, KubernetesSource
 from netbox_hedgehog.sync.types import SourceError
+from tests.helpers import AGENT_SAMPLE, LAB_WIRING, load_sample
+from tests.helpers import CLUSTER_TOKEN as TOKEN
 from tests.kube_emulator import EMULATED_KINDS, KubeEmulator
 
-HEDGEHOG_DATA = Path(os.environ.get("HEDGEHOG_DATA")
-                     or Path(__file__).resolve().parents[2] / "shared" / "hedgehog-data")
-LAB_WIRING = HEDGEHOG_DATA / "samples" / "lab-ci_env-ci-1_wiring.yaml"
-AGENT_SAMPLE = HEDGEHOG_DATA / "samples" / "fabric-testdata_agent_l3vni-leaf-01.yaml"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-# Long and distinctive, so a leak anywhere in a message would be found.
-TOKEN = "eyJhbGciOiJSUzI1NiJ9.hedgehog-test-token-4f9c2a7e1b"
 FAST = 2  # seconds: every request in these tests answers in milliseconds unless told to stall
-
-
-def read_manifests(path):
-    with open(path) as handle:
-        return [d for d in yaml.safe_load_all(handle) if isinstance(d, dict) and d.get("kind") in EMULATED_KINDS]
 
 
 @pytest.fixture(scope="module")
 def lab_objects():
-    return read_manifests(LAB_WIRING)
+    return load_sample(LAB_WIRING)
 
 
 @pytest.fixture(scope="module")
 def agent_object():
-    return read_manifests(AGENT_SAMPLE)[0]
+    return load_sample(AGENT_SAMPLE)[0]
 
 
 @pytest.fixture
-def cluster(lab_objects, agent_object):
-    with KubeEmulator([*lab_objects, agent_object], token=TOKEN) as emulator:
-        yield emulator
+def cluster(kube_emulator, lab_objects, agent_object):
+    """The lab sample and one Agent, over plain HTTP (the TLS cases use tls_cluster)."""
+    return kube_emulator([*lab_objects, agent_object], tls=False)
 
 
 @pytest.fixture(scope="module")

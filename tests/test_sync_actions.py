@@ -1,6 +1,5 @@
 """Sync now, Test connection and the live run panel: the REST actions and the UI, with and without permission."""
 import pytest
-import yaml
 from django.urls import reverse
 from rest_framework import status
 
@@ -11,11 +10,7 @@ from utilities.testing import APITestCase, TestCase
 from netbox_hedgehog.choices import ConnectionStatusChoices
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.queues import redis_connection
-from tests.hedgehog_data import HEDGEHOG_DATA
-from tests.kube_emulator import KubeEmulator
-
-TOKEN = "cluster-token-0123456789abcdef"
-LAB = HEDGEHOG_DATA / "samples" / "lab-ci_env-ci-1_wiring.yaml"
+from tests.helpers import cluster_fabric
 
 
 def sync_url(pk):
@@ -68,10 +63,9 @@ class SyncTriggerAPITest(APITestCase):
 
 
 @pytest.fixture
-def cluster():
-    objects = [doc for doc in yaml.safe_load_all(LAB.read_text()) if doc]
-    with KubeEmulator(objects, token=TOKEN, crds={"Switch", "Server", "Connection"}) as emulator:
-        yield emulator
+def cluster(kube_emulator):
+    """The lab sample on a cluster where only three of the Hedgehog CRDs are installed."""
+    return kube_emulator(crds={"Switch", "Server", "Connection"})
 
 
 @pytest.mark.django_db
@@ -79,7 +73,7 @@ class TestConnectionAPI:
     """Test connection through the API against the Kubernetes emulator."""
 
     def test_reports_crds_and_stores_the_status(self, cluster, admin_client):
-        fabric = HedgehogFabric.objects.create(name="k8s", kubernetes_server=cluster.url, kubernetes_token=TOKEN)
+        fabric = cluster_fabric(cluster, name="k8s")
         url = reverse("plugins-api:netbox_hedgehog-api:hedgehogfabric-test-connection", kwargs={"pk": fabric.pk})
         data = admin_client.post(url, content_type="application/json").json()
         assert data["ok"] and data["connection_status"] == ConnectionStatusChoices.CONNECTED
@@ -90,7 +84,7 @@ class TestConnectionAPI:
 
     def test_a_wrong_token_is_a_clear_error_without_the_token(self, cluster, admin_client):
         wrong = "wrong-token-ffffffffffffffff"
-        fabric = HedgehogFabric.objects.create(name="k8s", kubernetes_server=cluster.url, kubernetes_token=wrong)
+        fabric = cluster_fabric(cluster, name="k8s", kubernetes_token=wrong)
         url = reverse("plugins-api:netbox_hedgehog-api:hedgehogfabric-test-connection", kwargs={"pk": fabric.pk})
         response = admin_client.post(url, content_type="application/json")
         data = response.json()

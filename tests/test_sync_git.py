@@ -2,29 +2,17 @@
 import copy
 
 import pytest
-import yaml
 
 from core.models import ObjectChange
 
 from netbox_hedgehog.choices import SyncStatusChoices
-from netbox_hedgehog.models import MODEL_BY_KIND, VPC, HedgehogFabric, Switch
+from netbox_hedgehog.models import MODEL_BY_KIND, VPC, Switch
 from netbox_hedgehog.sync.runner import run_sync
-from tests.gitrepo import Remote
-from tests.hedgehog_data import HEDGEHOG_DATA
-from tests.kube_emulator import KubeEmulator
+from tests.helpers import CLUSTER_TOKEN, git_fabric, lab_objects
+from tests.helpers import SAMPLES_DIR as SAMPLES
 
 pytestmark = pytest.mark.django_db
-SAMPLES = HEDGEHOG_DATA / "samples"
 LAB = "lab-ci_env-ci-1_wiring.yaml"
-
-
-@pytest.fixture
-def remote(tmp_path):
-    return Remote(tmp_path)
-
-
-def fabric_for(remote, **options):
-    return HedgehogFabric.objects.create(name=options.pop("name", "git-fabric"), git_url=remote.url, **options)
 
 
 def copy_samples(remote, *names):
@@ -48,7 +36,7 @@ def stored_counts(fabric):
 ], ids=["lab-ci-with-gateway", "lab-ci-mclag"])
 def test_samples_import_with_the_right_count_of_each_kind(remote, files, expected):
     commit = copy_samples(remote, *files)
-    fabric = fabric_for(remote)
+    fabric = git_fabric(remote)
     result = run_sync(fabric)
     assert result.ok, result.error
     assert stored_counts(fabric) == expected
@@ -67,14 +55,14 @@ def test_samples_import_with_the_right_count_of_each_kind(remote, files, expecte
 
 def test_agent_sample_is_an_ignored_kind(remote):
     copy_samples(remote, LAB, "fabric-testdata_agent_l3vni-leaf-01.yaml")
-    fabric = fabric_for(remote)
+    fabric = git_fabric(remote)
     result = run_sync(fabric)
     assert result.ok and "Agent" in result.skipped_kinds
 
 
 def test_dangling_references_fail_the_run_and_change_nothing(remote):
     copy_samples(remote, LAB)
-    fabric = fabric_for(remote)
+    fabric = git_fabric(remote)
     assert run_sync(fabric).ok
     before = stored_counts(fabric)
     copy_samples(remote, "demo-gitops_env-1_pre-demo.yaml", "demo-gitops_env-1_demo.yaml")
@@ -93,7 +81,7 @@ def test_dangling_references_fail_the_run_and_change_nothing(remote):
 
 def test_skip_invalid_objects_syncs_the_valid_ones_and_marks_the_run_partial(remote):
     copy_samples(remote, LAB, "demo-gitops_env-1_pre-demo.yaml", "demo-gitops_env-1_demo.yaml")
-    fabric = fabric_for(remote, skip_invalid_objects=True)
+    fabric = git_fabric(remote, skip_invalid_objects=True)
     result = run_sync(fabric)
     assert result.outcome == "partial"
     counts = stored_counts(fabric)
@@ -115,7 +103,7 @@ BAD_INPUT = {
 @pytest.mark.parametrize("case", BAD_INPUT, ids=list(BAD_INPUT))
 def test_bad_input_fails_with_a_problem_list_and_changes_nothing(remote, case):
     copy_samples(remote, LAB)
-    fabric = fabric_for(remote)
+    fabric = git_fabric(remote)
     assert run_sync(fabric).ok
     before = stored_counts(fabric)
     changes_before = ObjectChange.objects.count()
@@ -135,7 +123,7 @@ def test_bad_input_fails_with_a_problem_list_and_changes_nothing(remote, case):
 
 def test_git_failure_changes_nothing(remote):
     copy_samples(remote, LAB)
-    fabric = fabric_for(remote)
+    fabric = git_fabric(remote)
     assert run_sync(fabric).ok
     before = stored_counts(fabric)
     fabric.git_branch = "no-such-branch"
@@ -156,8 +144,8 @@ def hydrated(objects):
     return cluster
 
 
-def test_both_sources_show_drift(remote):
-    objects = [doc for doc in yaml.safe_load_all((SAMPLES / LAB).read_text()) if doc]
+def test_both_sources_show_drift(remote, kube_emulator):
+    objects = lab_objects()
     copy_samples(remote, LAB, "demo-gitops_env-1_pre-demo.yaml")
     cluster_objects = hydrated(objects)
     changed = next(o for o in cluster_objects if o["metadata"]["name"] == "ds3000-02")
@@ -165,9 +153,10 @@ def test_both_sources_show_drift(remote):
     cluster_objects = [o for o in cluster_objects if o["metadata"]["name"] != "server-8"]
     cluster_objects.append({"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "SwitchGroup",
                             "metadata": {"name": "cluster-only", "namespace": "default"}, "spec": {}})
-    with KubeEmulator(cluster_objects) as cluster:
-        fabric = fabric_for(remote, kubernetes_server=cluster.url, skip_invalid_objects=True)
-        result = run_sync(fabric)
+    cluster = kube_emulator(cluster_objects)
+    fabric = git_fabric(remote, kubernetes_server=cluster.url, kubernetes_token=CLUSTER_TOKEN,
+                        kubernetes_ca_cert=cluster.ca_pem, skip_invalid_objects=True)
+    result = run_sync(fabric)
     assert result.ok
     drift = dict(Switch.objects.filter(fabric=fabric).values_list("name", "drift"))
     assert drift["ds3000-02"] == "differs" and drift["ds3000-01"] == "in_sync"

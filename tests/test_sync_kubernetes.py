@@ -3,11 +3,8 @@ import json
 from collections import Counter
 
 import pytest
-import yaml
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -15,32 +12,27 @@ from core.models import ObjectChange
 from netbox.search.backends import search_backend
 
 from netbox_hedgehog.choices import ConnectionStatusChoices, SyncStatusChoices
-from netbox_hedgehog.models import MODEL_BY_KIND, Connection, HedgehogFabric, Switch
+from netbox_hedgehog.models import MODEL_BY_KIND, Connection, Switch
 from netbox_hedgehog.sync.runner import run_sync
-from tests.hedgehog_data import HEDGEHOG_DATA
-from tests.kube_emulator import KubeEmulator
+from tests.helpers import CLUSTER_TOKEN as TOKEN
+from tests.helpers import cluster_fabric, plugin_settings
 
 pytestmark = pytest.mark.django_db
-TOKEN = "s3cr3t-token-value-1234567890"
-LAB = HEDGEHOG_DATA / "samples" / "lab-ci_env-ci-1_wiring.yaml"
 LAB_COUNTS = {"VLANNamespace": 1, "IPv4Namespace": 1, "SwitchGroup": 3, "Switch": 6, "Server": 8, "External": 3,
               "ExternalAttachment": 5, "Connection": 24}
 
 
-def lab_objects():
-    return [doc for doc in yaml.safe_load_all(LAB.read_text()) if doc]
-
-
-@pytest.fixture
-def cluster():
-    with KubeEmulator(lab_objects(), token=TOKEN, tls=True) as emulator:
-        yield emulator
-
-
 @pytest.fixture
 def fabric(cluster):
-    return HedgehogFabric.objects.create(name="lab", kubernetes_server=cluster.url, kubernetes_token=TOKEN,
-                                         kubernetes_ca_cert=cluster.ca_pem)
+    return cluster_fabric(cluster, name="lab")
+
+
+def point_at(fabric, emulator):
+    """Move the fabric to another emulator, with that emulator's CA and the token again."""
+    fabric.kubernetes_server = emulator.url
+    fabric.kubernetes_ca_cert = emulator.ca_pem
+    fabric.kubernetes_token = TOKEN
+    fabric.save()
 
 
 def stored_counts(fabric):
@@ -112,14 +104,11 @@ def test_changes_between_syncs_are_updated_created_and_deleted(cluster, fabric):
     (dict(token="wrong"), "401"),
     (dict(forbidden=True), "403"),
 ])
-def test_rejected_credentials_change_nothing_and_never_show_the_token(fabric, fault, expected):
+def test_rejected_credentials_change_nothing_and_never_show_the_token(fabric, kube_emulator, fault, expected):
     run_sync(fabric)
     before = stored_counts(fabric)
-    with KubeEmulator(lab_objects(), token=fault.get("token", TOKEN), forbidden=fault.get("forbidden", False)) as bad:
-        fabric.kubernetes_server = bad.url
-        fabric.kubernetes_ca_cert = ""
-        fabric.save()
-        result = run_sync(fabric)
+    point_at(fabric, kube_emulator(token=fault.get("token", TOKEN), forbidden=fault.get("forbidden", False)))
+    result = run_sync(fabric)
     assert not result.ok and expected in result.error
     assert TOKEN not in result.error
     assert stored_counts(fabric) == before
@@ -137,20 +126,15 @@ def test_server_errors_and_timeouts_change_nothing(cluster, fabric):
     assert not result.ok and "500" in result.error
     cluster.reset_faults()
     cluster.delay(3)
-    config = {**settings.PLUGINS_CONFIG, "netbox_hedgehog": {**settings.PLUGINS_CONFIG["netbox_hedgehog"],
-                                                             "source_timeout": 1}}
-    with override_settings(PLUGINS_CONFIG=config):
+    with plugin_settings(source_timeout=1):
         result = run_sync(fabric)
     assert not result.ok and "timed out" in result.error
     assert stored_counts(fabric) == before
 
 
-def test_missing_crd_is_skipped_and_reported_while_the_rest_syncs(fabric):
-    with KubeEmulator(lab_objects(), token=TOKEN, crds={"Switch", "Server", "SwitchGroup"}) as partial:
-        fabric.kubernetes_server = partial.url
-        fabric.kubernetes_ca_cert = ""
-        fabric.save()
-        result = run_sync(fabric)
+def test_missing_crd_is_skipped_and_reported_while_the_rest_syncs(fabric, kube_emulator):
+    point_at(fabric, kube_emulator(crds={"Switch", "Server", "SwitchGroup"}))
+    result = run_sync(fabric)
     assert result.ok
     assert "Connection" in result.skipped_kinds and "not installed" in result.skipped_kinds["Connection"]
     assert stored_counts(fabric) == {"SwitchGroup": 3, "Switch": 6, "Server": 8}

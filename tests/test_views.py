@@ -1,11 +1,9 @@
 """UI views: the fabric's full set of NetBox views, the kinds' read-only list and detail pages, filtersets."""
-from datetime import timedelta
 
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 
 from core.models import ObjectType
 from users.models import ObjectPermission
@@ -29,89 +27,7 @@ from netbox_hedgehog.models import (
     VPCAttachment,
     VPCPeering,
 )
-
-#
-# Shared fixtures (imported by the other UI/API test modules)
-#
-
-
-def create_fabrics():
-    """Three fabrics: one per source combination."""
-    return [
-        HedgehogFabric.objects.create(name="fabric-1", kubernetes_server="https://control-1.example.com:6443",
-                                      git_url="https://git.example.com/fab1.git"),
-        HedgehogFabric.objects.create(name="fabric-2", kubernetes_server="https://control-2.example.com:6443"),
-        HedgehogFabric.objects.create(name="fabric-3", git_url="https://git.example.com/fab3.git",
-                                      status=FabricStatusChoices.STATUS_PLANNED),
-    ]
-
-
-def _kind_values(model, i):
-    """Spec and column values for the i-th (1-based) sample object of a kind."""
-    if model is VLANNamespace:
-        return {"spec": {"ranges": [{"from": 1000 * i, "to": 1000 * i + 999}]}}
-    if model is IPv4Namespace:
-        subnet = f"10.{i}.0.0/16"
-        return {"spec": {"subnets": [subnet]}, "subnets": [subnet]}
-    if model is SwitchGroup:
-        return {"spec": {}}
-    if model is Switch:
-        role = "spine" if i == 1 else "server-leaf"
-        return {
-            "spec": {"role": role, "asn": 65100 + i, "profile": "vs", "redundancy": {"group": "mclag-1",
-                                                                                    "type": "mclag"}},
-            "role": role, "asn": 65100 + i, "profile": "vs", "redundancy_group": "mclag-1", "redundancy_type": "mclag",
-            "description": f"switch {i}", "generation": 3,
-            "agent_heartbeat": timezone.now() - timedelta(seconds=5 if i == 1 else 3600),
-            "agent_applied_generation": 3 if i == 1 else 2,
-        }
-    if model is Server:
-        return {"spec": {"profile": "linux", "description": f"server {i}"}, "profile": "linux",
-                "description": f"server {i}"}
-    if model is Connection:
-        endpoints = [f"server-0{i}/enp2s1", f"leaf-01/E1/{i}"]
-        return {
-            "spec": {"unbundled": {"link": {"server": {"port": endpoints[0]}, "switch": {"port": endpoints[1]}}}},
-            "connection_type": "unbundled", "endpoints": endpoints, "devices": sorted({"leaf-01", f"server-0{i}"}),
-        }
-    if model is VPC:
-        subnet = f"10.0.{i}.0/24"
-        return {"spec": {"ipv4Namespace": "default", "vlanNamespace": "default",
-                         "subnets": {"default": {"subnet": subnet, "vlan": 1000 + i}}},
-                "ipv4_namespace": "default", "vlan_namespace": "default", "subnet_count": 1, "subnets": [subnet]}
-    if model is VPCAttachment:
-        return {"spec": {"subnet": f"vpc-{i}/default", "connection": f"server-0{i}--unbundled--leaf-01"},
-                "vpc": f"vpc-{i}", "subnet": "default", "connection": f"server-0{i}--unbundled--leaf-01"}
-    if model is VPCPeering:
-        vpcs = [f"vpc-{i}", f"vpc-{i + 1}"]
-        return {"spec": {"permit": [{vpcs[0]: {}, vpcs[1]: {}}]}, "vpcs": vpcs}
-    if model is External:
-        return {"spec": {"ipv4Namespace": "default", "inboundCommunity": f"65102:{i}", "outboundCommunity": "5:5"},
-                "ipv4_namespace": "default", "inbound_community": f"65102:{i}", "outbound_community": "5:5"}
-    if model is ExternalAttachment:
-        return {"spec": {"external": f"ext-{i}", "connection": f"leaf-01--external--{i}"},
-                "external": f"ext-{i}", "connection": f"leaf-01--external--{i}", "is_static": i == 2}
-    if model is ExternalPeering:
-        return {"spec": {"permit": {"vpc": {"name": f"vpc-{i}"}, "external": {"name": f"ext-{i}"}}},
-                "vpc": f"vpc-{i}", "external": f"ext-{i}"}
-    raise AssertionError(model)
-
-
-def create_kind_objects(model, fabric, count=3):
-    """`count` objects of one kind in `fabric`, as the sync would leave them (origin git)."""
-    objects = []
-    for i in range(1, count + 1):
-        values = _kind_values(model, i)
-        values.setdefault("generation", i)
-        objects.append(model.objects.create(
-            fabric=fabric, name=f"{model.KIND.lower()}-{i}", origin=OriginChoices.GIT,
-            uid=f"00000000-0000-0000-0000-00000000000{i}", resource_version=str(100 + i),
-            labels={"fabric.githedgehog.com/test": "yes"}, annotations={"note": f"object {i}"},
-            git_file=f"wiring/{model.KIND.lower()}.yaml", git_commit="0123456789abcdef0123456789abcdef01234567",
-            status={"applied": {"gen": i}},
-            **values,
-        ))
-    return objects
+from tests.helpers import create_fabrics, create_kind_objects
 
 
 class PluginURLMixin:

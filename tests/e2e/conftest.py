@@ -17,7 +17,6 @@ import os
 import re
 import select
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,7 +28,8 @@ from urllib.request import Request, urlopen
 import pytest
 import yaml
 
-from tests.processes import wait_for
+from tests.helpers import wait_for
+from tests.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -50,12 +50,6 @@ DRIFT_DESCRIPTION = "changed by hand on the cluster"
 # Each request to the "slow" cluster waits this long, so that a run lasts a few seconds and the page can be seen
 # going from queued to running to done.
 SLOW_CLUSTER_DELAY = 0.3
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def stack_env(port=None):

@@ -1,39 +1,24 @@
 """
-Access to the shared Hedgehog reference data (upstream CRD manifests and sample wiring files),
-and a validator that checks an object against its CRD's OpenAPI schema the way
-`kubectl apply` (strict field validation) would.
+The Hedgehog CRDs shipped with the plugin (`crds/`, package data) and a validator that checks an object
+against its CRD's OpenAPI schema the way the Kubernetes API server does with strict field validation.
 
-Django-free, so any test can use it.
+Database-free: the kinds table's tests, the generator's tests and the sources all use it.
 """
 import copy
-import os
 import re
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-import jsonschema
 import yaml
 
-__all__ = (
-    "CRDS_DIR",
-    "HEDGEHOG_DATA",
-    "SAMPLES_DIR",
-    "load_crd_manifests",
-    "load_crd_schemas",
-    "load_sample",
-    "sample_files",
-    "validate_against_crd",
-)
+__all__ = ("CRD_DIR", "crd_validator", "load_crd_manifests", "load_crd_schemas", "served_schema",
+           "validate_against_crd")
 
-HEDGEHOG_DATA = Path(
-    os.environ.get("HEDGEHOG_DATA") or Path(__file__).resolve().parents[2] / "shared" / "hedgehog-data"
-)
-CRDS_DIR = HEDGEHOG_DATA / "crds"
-SAMPLES_DIR = HEDGEHOG_DATA / "samples"
+CRD_DIR = Path(__file__).resolve().parent / "crds"
 
-# Only name and namespace are checked: the CRD schema says nothing useful about metadata, and
-# the API server validates the rest itself.
+# Only name and namespace are checked: the CRD schema says nothing useful about metadata, and the API
+# server validates the rest itself.
 _METADATA_SCHEMA = {
     "type": "object",
     "properties": {"name": {"type": "string"}, "namespace": {"type": "string"}},
@@ -45,42 +30,34 @@ _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-
 
 @cache
 def load_crd_manifests():
-    """Every CustomResourceDefinition manifest in crds/, keyed by kind."""
+    """Every CustomResourceDefinition manifest shipped in crds/, keyed by kind."""
     manifests = {}
-    for path in sorted(CRDS_DIR.glob("*.yaml")):
+    for path in sorted(CRD_DIR.glob("*.yaml")):
         crd = yaml.safe_load(path.read_text())
         manifests[crd["spec"]["names"]["kind"]] = crd
     return manifests
 
 
+def served_schema(crd):
+    """(apiVersion, openAPIV3Schema) of the version a CRD manifest serves."""
+    (version,) = [v for v in crd["spec"]["versions"] if v.get("served")]
+    return f"{crd['spec']['group']}/{version['name']}", version["schema"]["openAPIV3Schema"]
+
+
 @cache
 def load_crd_schemas():
-    """{kind: (apiVersion, openAPIV3Schema)} for the served version of every CRD in crds/."""
-    schemas = {}
-    for kind, crd in load_crd_manifests().items():
-        (version,) = [v for v in crd["spec"]["versions"] if v.get("served")]
-        api_version = f"{crd['spec']['group']}/{version['name']}"
-        schemas[kind] = (api_version, version["schema"]["openAPIV3Schema"])
-    return schemas
-
-
-def sample_files():
-    return sorted(SAMPLES_DIR.glob("*.yaml"))
-
-
-def load_sample(path):
-    """The objects of one multi-document sample file (comment-only documents dropped)."""
-    return [doc for doc in yaml.safe_load_all(Path(path).read_text()) if doc is not None]
+    """{kind: (apiVersion, openAPIV3Schema)} for the served version of every shipped CRD."""
+    return {kind: served_schema(crd) for kind, crd in load_crd_manifests().items()}
 
 
 def _to_json_schema(schema):
     """
     Kubernetes structural OpenAPI v3 -> plain JSON Schema.
 
-    `nullable` allows null, `x-kubernetes-int-or-string` allows either, and objects with
-    declared properties reject unknown fields (kubectl's default strict field validation),
-    unless `x-kubernetes-preserve-unknown-fields` says otherwise. Other x-kubernetes-* keys
-    only matter to the API server's merge logic and are dropped.
+    `nullable` allows null, `x-kubernetes-int-or-string` allows either, and objects with declared
+    properties reject unknown fields (strict field validation), unless
+    `x-kubernetes-preserve-unknown-fields` says otherwise. Other x-kubernetes-* keys only matter to the
+    API server's merge logic and are dropped.
     """
     if not isinstance(schema, dict):
         return schema
@@ -108,6 +85,8 @@ def _to_json_schema(schema):
 
 
 def _format_checker():
+    import jsonschema
+
     checker = jsonschema.FormatChecker(formats=())
 
     for name, (low, high) in _INT_RANGES.items():
@@ -129,29 +108,36 @@ def _format_checker():
     return checker
 
 
-@cache
-def _validator(kind):
-    api_version, schema = load_crd_schemas()[kind]
-    json_schema = _to_json_schema(schema)
+def crd_validator(openapi_schema):
+    """A jsonschema validator for whole objects of the kind `openapi_schema` (a CRD's openAPIV3Schema) describes."""
+    import jsonschema
+
+    json_schema = _to_json_schema(openapi_schema)
     json_schema["required"] = sorted({*json_schema.get("required", ()), "apiVersion", "kind", "metadata"})
     json_schema.setdefault("properties", {})["metadata"] = {**_METADATA_SCHEMA, "required": ["name"]}
-    return api_version, jsonschema.Draft7Validator(json_schema, format_checker=_format_checker())
+    return jsonschema.Draft7Validator(json_schema, format_checker=_format_checker())
+
+
+@cache
+def _shipped_validator(kind):
+    api_version, schema = load_crd_schemas()[kind]
+    return api_version, crd_validator(schema)
 
 
 def validate_against_crd(obj, *, status=True):
     """
-    Errors (as 'path: message' strings) of one object against its CRD; empty when valid.
+    Errors (as 'path: message' strings) of one object against its shipped CRD; empty when valid.
 
-    With status=False the `status` stanza is not checked: every Hedgehog CRD has a status
-    subresource, so the API server drops `status` from a create or apply and only validates
-    what a controller writes through /status. Wiring files are checked that way.
+    With status=False the `status` stanza is not checked: every Hedgehog CRD has a status subresource, so
+    the API server drops `status` from a create or apply and only validates what a controller writes
+    through /status. Wiring files are checked that way.
     """
     if not isinstance(obj, dict):
         return [f"not an object: {type(obj).__name__}"]
     kind = obj.get("kind")
     if kind not in load_crd_schemas():
         return [f"kind: no CRD for kind {kind!r}"]
-    api_version, validator = _validator(kind)
+    api_version, validator = _shipped_validator(kind)
     if not status:
         obj = {key: value for key, value in obj.items() if key != "status"}
     errors = []

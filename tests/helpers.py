@@ -1,0 +1,165 @@
+"""
+The one home of the small helpers the tests share: waiting for a condition, overriding plugin settings,
+the sample wiring files, and factories for fabrics and kind objects. Fixtures built on them live in
+tests/conftest.py; the harnesses that drive real things are tests/processes.py (NetBox processes and the
+session's redis-server), tests/gitrepo.py (Git repositories) and tests/kube_emulator (a Kubernetes API).
+"""
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+
+__all__ = ("AGENT_SAMPLE", "CLUSTER_TOKEN", "DATA_DIR", "LAB_WIRING", "SAMPLES_DIR", "cluster_fabric",
+           "create_fabrics", "create_kind_objects", "git_fabric", "lab_objects", "load_sample", "plugin_settings",
+           "sample_files", "wait_for")
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+# Hedgehog's own sample wiring files (origins and licence in data/hedgehog/README.md).
+SAMPLES_DIR = DATA_DIR / "hedgehog" / "samples"
+LAB_WIRING = SAMPLES_DIR / "lab-ci_env-ci-1_wiring.yaml"
+AGENT_SAMPLE = SAMPLES_DIR / "fabric-testdata_agent_l3vni-leaf-01.yaml"
+# The bearer token the `cluster` emulator wants: long and distinctive, so a leak anywhere would be found.
+CLUSTER_TOKEN = "eyJhbGciOiJSUzI1NiJ9.hedgehog-test-token-4f9c2a7e1b"
+
+
+def wait_for(condition, timeout, interval=0.1, message="condition"):
+    """Poll `condition` until it returns something truthy; return that, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def plugin_settings(**values):
+    """override_settings() for some of the plugin's settings, the others kept."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    return override_settings(PLUGINS_CONFIG={
+        **settings.PLUGINS_CONFIG, "netbox_hedgehog": {**settings.PLUGINS_CONFIG["netbox_hedgehog"], **values}})
+
+
+def sample_files():
+    return sorted(SAMPLES_DIR.glob("*.yaml"))
+
+
+def load_sample(path):
+    """The objects of one multi-document sample file (comment-only documents dropped)."""
+    return [doc for doc in yaml.safe_load_all(Path(path).read_text()) if doc is not None]
+
+
+def lab_objects():
+    """The lab-ci sample's objects (every kind in it is one the plugin syncs)."""
+    return load_sample(LAB_WIRING)
+
+
+#
+# Fabrics and kind objects, as the sync leaves them (need the database)
+#
+
+def create_fabrics():
+    """Three fabrics: one per source combination."""
+    from netbox_hedgehog.choices import FabricStatusChoices
+    from netbox_hedgehog.models import HedgehogFabric
+
+    return [
+        HedgehogFabric.objects.create(name="fabric-1", kubernetes_server="https://control-1.example.com:6443",
+                                      git_url="https://git.example.com/fab1.git"),
+        HedgehogFabric.objects.create(name="fabric-2", kubernetes_server="https://control-2.example.com:6443"),
+        HedgehogFabric.objects.create(name="fabric-3", git_url="https://git.example.com/fab3.git",
+                                      status=FabricStatusChoices.STATUS_PLANNED),
+    ]
+
+
+def git_fabric(remote, name="git-fabric", **fields):
+    """A fabric whose only source is the Git repository `remote` (tests/gitrepo.Remote)."""
+    from netbox_hedgehog.models import HedgehogFabric
+
+    return HedgehogFabric.objects.create(name=name, git_url=remote.url, **fields)
+
+
+def cluster_fabric(emulator, name="cluster-fabric", **fields):
+    """A fabric reading the Kubernetes API `emulator` with CLUSTER_TOKEN (and its CA when it speaks TLS)."""
+    from netbox_hedgehog.models import HedgehogFabric
+
+    fields.setdefault("kubernetes_token", CLUSTER_TOKEN)
+    fields.setdefault("kubernetes_ca_cert", emulator.ca_pem or "")
+    return HedgehogFabric.objects.create(name=name, kubernetes_server=emulator.url, **fields)
+
+
+def _kind_values(model, i):
+    """Spec and column values for the i-th (1-based) sample object of a kind."""
+    from django.utils import timezone
+
+    kind = model.KIND
+    if kind == "VLANNamespace":
+        return {"spec": {"ranges": [{"from": 1000 * i, "to": 1000 * i + 999}]}}
+    if kind == "IPv4Namespace":
+        subnet = f"10.{i}.0.0/16"
+        return {"spec": {"subnets": [subnet]}, "subnets": [subnet]}
+    if kind == "SwitchGroup":
+        return {"spec": {}}
+    if kind == "Switch":
+        role = "spine" if i == 1 else "server-leaf"
+        return {
+            "spec": {"role": role, "asn": 65100 + i, "profile": "vs", "redundancy": {"group": "mclag-1",
+                                                                                    "type": "mclag"}},
+            "role": role, "asn": 65100 + i, "profile": "vs", "redundancy_group": "mclag-1", "redundancy_type": "mclag",
+            "description": f"switch {i}", "generation": 3,
+            "agent_heartbeat": timezone.now() - timedelta(seconds=5 if i == 1 else 3600),
+            "agent_applied_generation": 3 if i == 1 else 2,
+        }
+    if kind == "Server":
+        return {"spec": {"profile": "linux", "description": f"server {i}"}, "profile": "linux",
+                "description": f"server {i}"}
+    if kind == "Connection":
+        endpoints = [f"server-0{i}/enp2s1", f"leaf-01/E1/{i}"]
+        return {
+            "spec": {"unbundled": {"link": {"server": {"port": endpoints[0]}, "switch": {"port": endpoints[1]}}}},
+            "connection_type": "unbundled", "endpoints": endpoints, "devices": sorted({"leaf-01", f"server-0{i}"}),
+        }
+    if kind == "VPC":
+        subnet = f"10.0.{i}.0/24"
+        return {"spec": {"ipv4Namespace": "default", "vlanNamespace": "default",
+                         "subnets": {"default": {"subnet": subnet, "vlan": 1000 + i}}},
+                "ipv4_namespace": "default", "vlan_namespace": "default", "subnet_count": 1, "subnets": [subnet]}
+    if kind == "VPCAttachment":
+        return {"spec": {"subnet": f"vpc-{i}/default", "connection": f"server-0{i}--unbundled--leaf-01"},
+                "vpc": f"vpc-{i}", "subnet": "default", "connection": f"server-0{i}--unbundled--leaf-01"}
+    if kind == "VPCPeering":
+        vpcs = [f"vpc-{i}", f"vpc-{i + 1}"]
+        return {"spec": {"permit": [{vpcs[0]: {}, vpcs[1]: {}}]}, "vpcs": vpcs}
+    if kind == "External":
+        return {"spec": {"ipv4Namespace": "default", "inboundCommunity": f"65102:{i}", "outboundCommunity": "5:5"},
+                "ipv4_namespace": "default", "inbound_community": f"65102:{i}", "outbound_community": "5:5"}
+    if kind == "ExternalAttachment":
+        return {"spec": {"external": f"ext-{i}", "connection": f"leaf-01--external--{i}"},
+                "external": f"ext-{i}", "connection": f"leaf-01--external--{i}", "is_static": i == 2}
+    if kind == "ExternalPeering":
+        return {"spec": {"permit": {"vpc": {"name": f"vpc-{i}"}, "external": {"name": f"ext-{i}"}}},
+                "vpc": f"vpc-{i}", "external": f"ext-{i}"}
+    raise AssertionError(model)
+
+
+def create_kind_objects(model, fabric, count=3):
+    """`count` objects of one kind in `fabric`, as the sync would leave them (origin git)."""
+    from netbox_hedgehog.choices import OriginChoices
+
+    objects = []
+    for i in range(1, count + 1):
+        values = _kind_values(model, i)
+        values.setdefault("generation", i)
+        objects.append(model.objects.create(
+            fabric=fabric, name=f"{model.KIND.lower()}-{i}", origin=OriginChoices.GIT,
+            uid=f"00000000-0000-0000-0000-00000000000{i}", resource_version=str(100 + i),
+            labels={"fabric.githedgehog.com/test": "yes"}, annotations={"note": f"object {i}"},
+            git_file=f"wiring/{model.KIND.lower()}.yaml", git_commit="0123456789abcdef0123456789abcdef01234567",
+            status={"applied": {"gen": i}},
+            **values,
+        ))
+    return objects
