@@ -231,7 +231,7 @@ def answered(result):
 @pytest.mark.django_db(transaction=True)
 def test_worker_healthcheck_fails_without_a_worker_and_passes_with_one(healthcheck, processes, clean_redis):
     result = healthcheck("netbox-worker")
-    assert answered(result) == 1 and "no RQ worker on" in result.stdout
+    assert answered(result) == 1 and "no live RQ worker on" in result.stdout
     worker = processes("rqworker", "high", "default", "low", name="worker")
     wait_for(lambda: redis_connection().smembers("rq:workers"), 60, message="the worker to register")
     result = healthcheck("netbox-worker")

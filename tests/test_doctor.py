@@ -24,7 +24,7 @@ from netbox_hedgehog import __version__, doctor
 from netbox_hedgehog.choices import SyncStatusChoices
 from netbox_hedgehog.jobs import FabricSyncJob, enqueue_sync
 from netbox_hedgehog.models import HedgehogFabric
-from netbox_hedgehog.queues import redis_connection
+from netbox_hedgehog.queues import live_workers, redis_connection
 from netbox_hedgehog.scheduling import registrations
 from tests.helpers import wait_for
 from tests.processes import NETBOX, netbox_env
@@ -73,7 +73,7 @@ def test_doctor_on_a_healthy_stack_then_each_failure(lab_repo, processes):
     worker = processes("rqworker", *QUEUES, name="worker")
     sidecar = processes("hedgehog_scheduler", name="sidecar")
     wait_for(lambda: set(registrations()) == {f.pk for f in fabrics}, 60, message="both registrations")
-    wait_for(lambda: {q for w, _ in doctor.live_workers() for q in w.queue_names()} >= set(QUEUES), 60,
+    wait_for(lambda: {q for w in live_workers() for q in w.queue_names()} >= set(QUEUES), 60,
              message="a live worker on every queue")
 
     # A run by the live worker records the plugin version the doctor compares.
@@ -88,7 +88,7 @@ def test_doctor_on_a_healthy_stack_then_each_failure(lab_repo, processes):
     checks = parse(healthy.stdout)
     expected = {"database", "redis-tasks", "redis-caching", "migrations", "model-changes", "schema",
                 "workers-high", "workers-default", "workers-low", "worker-versions", "scheduler", "registrations",
-                "fabrics-overdue", "fabrics-stuck", "fabrics-failing", "failed-runs", "no-celery"}
+                "fabrics-overdue", "fabrics-stuck", "fabrics-failing", "failed-runs"}
     assert set(checks) == expected, healthy.stdout
     assert all(level == "ok" for lines in checks.values() for level, _ in lines), healthy.stdout
     assert "2 scheduled fabric(s), each registered once" in healthy.stdout
@@ -163,7 +163,7 @@ def test_doctor_on_a_healthy_stack_then_each_failure(lab_repo, processes):
 
 def test_worker_healthcheck_needs_a_worker_on_this_host(processes):
     ok, message = doctor.worker_healthcheck()
-    assert not ok and "no RQ worker on" in message
+    assert not ok and "no live RQ worker on" in message
     processes("rqworker", *QUEUES, name="worker")
     wait_for(lambda: doctor.worker_healthcheck()[0], 60, message="a live worker")
     ok, message = doctor.worker_healthcheck()
@@ -215,13 +215,6 @@ def test_sync_runs_in_the_failed_registry_are_a_warning():
     FailedJobRegistry(queue=queue).add(job, ttl=600, exc_string="boom")
     check = doctor.check_failed_registry()
     assert check.level == doctor.WARNING and f"'default': {job.id}" in check.message
-
-
-def test_no_celery_check_finds_a_celery_setting(settings):
-    assert doctor.check_no_celery().ok
-    settings.CELERY_BROKER_URL = "redis://localhost"
-    check = doctor.check_no_celery()
-    assert check.level == doctor.ERROR and "setting CELERY_BROKER_URL" in check.message
 
 
 def test_a_crashing_check_is_an_error_result_and_unreachable_needs_skip_the_rest():

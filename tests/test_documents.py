@@ -4,15 +4,9 @@ from collections import Counter
 import pytest
 import yaml
 
+from netbox_hedgehog.connections import CONNECTION_TYPES, connection_endpoints
 from netbox_hedgehog.kinds import KINDS
-from netbox_hedgehog.sync.documents import (
-    CONNECTION_TYPES,
-    check_duplicates,
-    check_references,
-    connection_endpoints,
-    parse_documents,
-    validate,
-)
+from netbox_hedgehog.sync.documents import check_duplicates, check_references, parse_documents, validate
 from netbox_hedgehog.sync.types import SourceObject
 from tests.helpers import SAMPLES_DIR as SAMPLES
 

@@ -171,9 +171,10 @@ def test_worker_killed_mid_sync_rolls_back_and_the_next_run_happens(lab_repo, pr
     # Nothing of the half-applied transaction survives.
     assert Switch.objects.filter(fabric=fabric).count() == 0
     assert Connection.objects.filter(fabric=fabric).count() == 0
-    # A new worker runs the housekeeping on `low` at startup: the run ends errored, the fabric is not syncing.
+    # Once RQ's own heartbeat of the dead worker expires (90 s into a job) housekeeping on `low` closes the run:
+    # it ends errored, the fabric is not syncing.
     processes("rqworker", "high", "default", "low", name="worker-2")
-    wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatusChoices.STATUS_ERRORED, 60,
+    wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatusChoices.STATUS_ERRORED, 180,
              message="the killed run to end errored")
     fabric.refresh_from_db()
     assert fabric.sync_status == SyncStatusChoices.ERROR and "interrupted" in fabric.sync_error

@@ -74,3 +74,19 @@ class DriftChoices(ChoiceSet):
         (ONLY_IN_CLUSTER, _("Only in cluster"), "orange"),
         (DIFFERS, _("Differs"), "red"),
     ]
+
+
+class SyncOutcomeChoices(ChoiceSet):
+    """How a sync run ended, as its job's data (`outcome`) records it."""
+
+    SUCCESS = "success"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+    CHOICES = [
+        (SUCCESS, _("Success"), "green"),
+        (PARTIAL, _("Partial"), "orange"),
+        (FAILED, _("Failed"), "red"),
+        (SKIPPED, _("Skipped"), "gray"),
+    ]

@@ -11,14 +11,11 @@ means a different install), and compares `plugin_version` recorded in the data o
 finished since the live workers started (each run records the version of the code that ran it). The
 scheduler sidecar publishes its version in its heartbeat, so `scheduler` compares that directly.
 """
-import os
-import re
 import socket
 import sys
 import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from django.utils import timezone
 
@@ -34,7 +31,6 @@ LIST_LIMIT = 10
 WORKER_START_HINT = "start one: `netbox rqworker high default low` (netbox-docker: the netbox-worker service)"
 SIDECAR_START_HINT = ("start exactly one: `netbox hedgehog_scheduler` (netbox-docker: the hedgehog-scheduler "
                       "service)")
-_CELERY_IMPORT = re.compile(r"^\s*(?:import|from)\s+celery\b", re.M)
 
 
 @dataclass(frozen=True)
@@ -237,68 +233,32 @@ def check_schema():
 # -- workers ------------------------------------------------------------------------------------
 
 
-def worker_heartbeat_limit():
-    """Seconds after which an RQ worker's heartbeat is stale: its key's own TTL (an idle worker renews it
-    every worker_ttl - 15 s)."""
-    from rq.defaults import DEFAULT_WORKER_TTL
-
-    return DEFAULT_WORKER_TTL + 60
+def _heartbeat_age(worker):
+    return (timezone.now() - worker.last_heartbeat).total_seconds() if worker.last_heartbeat else None
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError, TypeError):
-        return True
-    return True
-
-
-def live_workers(connection=None):
-    """[(worker, heartbeat age s)] of RQ workers that are alive: registered, not dead, heartbeat fresh, and,
-    when on this host, with their process still there."""
-    from rq.worker import Worker
-
-    from .queues import redis_connection
-
-    connection = connection or redis_connection()
-    limit = worker_heartbeat_limit()
-    now = timezone.now()
-    hostname = socket.gethostname()
-    alive = []
-    for worker in Worker.all(connection=connection):
-        if worker.last_heartbeat is None:
-            continue
-        age = (now - worker.last_heartbeat).total_seconds()
-        if age > limit:
-            continue
-        if worker.hostname == hostname and worker.pid and not _pid_alive(worker.pid):
-            continue
-        alive.append((worker, age))
-    return alive
-
-
-def _describe_worker(worker, age):
-    return f"{worker.name} on {worker.hostname} pid {worker.pid} (heartbeat {_ago(age)})"
+def _describe_worker(worker):
+    age = _heartbeat_age(worker)
+    heartbeat = f" (heartbeat {_ago(age)})" if age is not None else ""
+    return f"{worker.name} on {worker.hostname} pid {worker.pid}{heartbeat}"
 
 
 def check_workers():
-    from .queues import QUEUE_DEFAULT, QUEUE_HIGH, QUEUE_LOW
+    from .queues import QUEUE_DEFAULT, QUEUE_HIGH, QUEUE_LOW, live_workers
 
     roles = {QUEUE_HIGH: "manual syncs stay queued", QUEUE_DEFAULT: "scheduled syncs stay queued",
              QUEUE_LOW: "housekeeping does not run"}
     workers = live_workers()
     results = []
     for queue, role in roles.items():
-        serving = [(w, age) for w, age in workers if queue in w.queue_names()]
+        serving = [w for w in workers if queue in w.queue_names()]
         name = f"workers-{queue}"
         if not serving:
             results.append(Check(name, ERROR, f"no live RQ worker serves queue '{queue}': {role}",
                                  WORKER_START_HINT))
         else:
             results.append(Check(name, OK, f"{len(serving)} live worker(s) on '{queue}': "
-                                 f"{_listed(_describe_worker(w, age) for w, age in serving)}"))
+                                 f"{_listed(_describe_worker(w) for w in serving)}"))
     return results
 
 
@@ -310,13 +270,15 @@ def check_worker_versions():
 
     from . import __version__
     from .jobs import FabricSyncJob
+    from .queues import live_workers
 
     workers = live_workers()
     if not workers:
         return Check("worker-versions", WARNING, "no live worker to compare with this install", WORKER_START_HINT)
     different = [f"{w.name} on {w.hostname} (rq {w.version}, Python {(w.python_version or '?').split()[0]})"
-                 for w, _ in workers if w.version != RQ_VERSION or w.python_version != sys.version]
-    since = min(w.birth_date for w, _ in workers if w.birth_date) if any(w.birth_date for w, _ in workers) else None
+                 for w in workers if w.version != RQ_VERSION or w.python_version != sys.version]
+    births = [w.birth_date for w in workers if w.birth_date]
+    since = min(births) if births else None
     runs = Job.objects.filter(name=FabricSyncJob.name, completed__isnull=False)
     if since:
         runs = runs.filter(created__gte=since)  # the `created` index keeps this cheap
@@ -347,16 +309,16 @@ def worker_healthcheck(hostname=None, connection=None):
     """(ok, message): whether an RQ worker on `hostname` (this container's) is alive. For container healthchecks."""
     from redis.exceptions import RedisError
 
+    from .queues import live_workers
+
     hostname = hostname or socket.gethostname()
     try:
-        mine = [(w, age) for w, age in live_workers(connection) if w.hostname == hostname]
+        mine = [w for w in live_workers(connection=connection) if w.hostname == hostname]
     except RedisError as exc:
         return False, f"redis unavailable: {_first_line(exc)}"
     if not mine:
-        return False, (f"no RQ worker on {hostname} has sent a heartbeat in the last "
-                       f"{worker_heartbeat_limit()}s")
-    return True, "; ".join(f"{_describe_worker(w, age)} on {','.join(w.queue_names())}, {w.get_state()}"
-                           for w, age in mine)
+        return False, f"no live RQ worker on {hostname} (its heartbeat key has expired or it never started)"
+    return True, "; ".join(f"{_describe_worker(w)} on {','.join(w.queue_names())}, {w.get_state()}" for w in mine)
 
 
 # -- scheduler sidecar and registrations --------------------------------------------------------
@@ -475,15 +437,18 @@ def check_stuck():
 def _run_failed(status, data):
     from core.choices import JobStatusChoices
 
+    from .choices import SyncOutcomeChoices
+
     if status in (JobStatusChoices.STATUS_FAILED, JobStatusChoices.STATUS_ERRORED):
         return True
-    return isinstance(data, dict) and data.get("outcome") == "failed"
+    return isinstance(data, dict) and data.get("outcome") == SyncOutcomeChoices.FAILED
 
 
 def check_failing():
     from core.choices import JobStatusChoices
     from core.models import Job, ObjectType
 
+    from .choices import SyncOutcomeChoices
     from .jobs import FabricSyncJob
     from .models import HedgehogFabric
 
@@ -492,7 +457,7 @@ def check_failing():
     for fabric in HedgehogFabric.objects.filter(sync_enabled=True).only("name", "sync_error"):
         runs = list(Job.objects.filter(object_type=object_type, object_id=fabric.pk, name=FabricSyncJob.name,
                                        status__in=JobStatusChoices.TERMINAL_STATE_CHOICES)
-                    .exclude(data__outcome="skipped").order_by("-created")
+                    .exclude(data__outcome=SyncOutcomeChoices.SKIPPED).order_by("-created")
                     .values_list("status", "data", "error")[:FAILING_RUNS])
         if len(runs) == FAILING_RUNS and all(_run_failed(status, data) for status, data, _ in runs):
             error = (runs[0][2] or fabric.sync_error or "").strip().splitlines()
@@ -509,15 +474,15 @@ def check_failed_registry():
     import django_rq
     from rq.registry import FailedJobRegistry
 
+    from .jobs import SYNC_FUNCTIONS
     from .queues import QUEUE_DEFAULT, QUEUE_HIGH
 
-    sync_funcs = ("netbox_hedgehog.jobs.run_scheduled_sync", "netbox_hedgehog.jobs.FabricSyncJob.handle")
     failed = {}
     for name in (QUEUE_HIGH, QUEUE_DEFAULT):
         queue = django_rq.get_queue(name)
         for job_id in FailedJobRegistry(queue=queue).get_job_ids():
             job = queue.fetch_job(job_id)
-            if job is not None and job.func_name in sync_funcs:
+            if job is not None and job.func_name in SYNC_FUNCTIONS:
                 failed.setdefault(name, []).append(job_id)
     if failed:
         total = sum(len(ids) for ids in failed.values())
@@ -526,41 +491,6 @@ def check_failed_registry():
                      "each run's job (Jobs tab of its fabric) has the error; list or clear them under "
                      "System > Background Tasks or with `netbox rqstats`")
     return Check("failed-runs", OK, "no sync run in RQ's failed registry")
-
-
-# -- no Celery ----------------------------------------------------------------------------------
-
-
-def check_no_celery():
-    from importlib.metadata import PackageNotFoundError, requires
-
-    from django.conf import settings
-
-    import hedgehog_scheduler
-
-    from . import __file__ as plugin_init
-
-    found = []
-    for root in (Path(plugin_init).parent, Path(hedgehog_scheduler.__file__).parent):
-        for path in sorted(root.rglob("*.py")):
-            try:
-                text = path.read_text(errors="replace")
-            except OSError:
-                continue
-            if _CELERY_IMPORT.search(text):
-                found.append(f"import in {path}")
-    found += [f"setting {name}" for name in dir(settings) if name.startswith("CELERY")]
-    plugin_config = getattr(settings, "PLUGINS_CONFIG", {}).get(APP, {})
-    found += [f"PLUGINS_CONFIG['{APP}']['{key}']" for key in plugin_config if "celery" in key.lower()]
-    try:
-        found += [f"dependency {r}" for r in (requires("netbox-hedgehog") or []) if r.lower().startswith("celery")]
-    except PackageNotFoundError:
-        pass
-    if found:
-        return Check("no-celery", ERROR, f"Celery found: {_listed(found)}",
-                     "the plugin runs on NetBox's RQ queues only: remove the Celery settings and reinstall the "
-                     "plugin from a clean release")
-    return Check("no-celery", OK, "no Celery import, setting or dependency")
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -581,7 +511,6 @@ CHECKS = (
     ("fabrics-stuck", check_stuck, ("database",)),
     ("fabrics-failing", check_failing, ("database",)),
     ("failed-runs", check_failed_registry, ("redis-tasks",)),
-    ("no-celery", check_no_celery, ()),
 )
 
 

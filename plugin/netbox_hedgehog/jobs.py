@@ -23,18 +23,16 @@ from netbox.jobs import JobRunner, system_job
 from netbox.plugins import get_plugin_config
 
 from . import __version__
-from .choices import SyncStatusChoices
-from .locks import fabric_lock, lock_holder, release_fabric_lock, rq_job_alive
+from .choices import SyncOutcomeChoices, SyncStatusChoices
+from .locks import fabric_lock, lock_holder, release_fabric_lock
 from .models import HedgehogFabric
-from .queues import QUEUE_DEFAULT, QUEUE_HIGH, QUEUE_LOW
+from .queues import QUEUE_DEFAULT, QUEUE_HIGH, QUEUE_LOW, rq_job_alive
 
-__all__ = ("FabricSyncJob", "HousekeepingJob", "active_sync_job", "enqueue_sync", "on_sync_failure",
-           "run_scheduled_sync", "sweep_stale_runs")
+__all__ = ("SYNC_FUNCTIONS", "FabricSyncJob", "HousekeepingJob", "active_sync_job", "enqueue_sync",
+           "on_sync_failure", "run_scheduled_sync", "sweep_stale_runs")
 
 logger = logging.getLogger("netbox_hedgehog.jobs")
 
-OUTCOME_SKIPPED = "skipped"
-ACTIVE_STATES = (JobStatusChoices.STATUS_PENDING, JobStatusChoices.STATUS_SCHEDULED, JobStatusChoices.STATUS_RUNNING)
 INTERRUPTED = "The sync was interrupted: the worker running it stopped before it finished. Nothing was changed."
 
 
@@ -103,14 +101,14 @@ class FabricSyncJob(JobRunner):
 
     def _skip(self, reason):
         self.logger.info("Skipped: %s", reason)
-        self.job.data = {"outcome": OUTCOME_SKIPPED, "reason": reason, "plugin_version": __version__}
+        self.job.data = {"outcome": SyncOutcomeChoices.SKIPPED, "reason": reason, "plugin_version": __version__}
 
 
 def active_sync_job(fabric):
     """The fabric's queued or running sync, if one is alive; runs lost with their worker are closed first."""
     jobs = Job.objects.filter(
         object_type=ObjectType.objects.get_for_model(HedgehogFabric), object_id=fabric.pk,
-        name=FabricSyncJob.name, status__in=ACTIVE_STATES,
+        name=FabricSyncJob.name, status__in=JobStatusChoices.ENQUEUED_STATE_CHOICES,
     ).order_by("created")
     for job in jobs:
         if rq_job_alive(str(job.job_id)):
@@ -153,7 +151,7 @@ def run_scheduled_sync(fabric_id, due=None):
     fabric = HedgehogFabric.objects.filter(pk=fabric_id).first()
     if fabric is None:
         logger.info("Scheduled run for fabric %s: the fabric no longer exists", fabric_id)
-        return {"outcome": OUTCOME_SKIPPED, "reason": "the fabric no longer exists"}
+        return {"outcome": SyncOutcomeChoices.SKIPPED, "reason": "the fabric no longer exists"}
     rq_job = get_current_job()
     try:
         job_id = uuid.UUID(rq_job.id) if rq_job else uuid.uuid4()
@@ -169,13 +167,17 @@ def run_scheduled_sync(fabric_id, due=None):
     return {"job": job.pk, "status": job.status}
 
 
+# The RQ functions of sync runs: manual/API runs (JobRunner) and scheduled runs (the sidecar's).
+SYNC_FUNCTIONS = (f"{__name__}.FabricSyncJob.handle", f"{__name__}.run_scheduled_sync")
+
+
 def _parse_due(due):
     return parse_datetime(due) if isinstance(due, str) else None
 
 
 def _close_interrupted(job, error=INTERRUPTED):
     """End a run whose worker is gone: the job errored, the fabric no longer `syncing`, its lock freed."""
-    updated = Job.objects.filter(pk=job.pk, status__in=ACTIVE_STATES).update(
+    updated = Job.objects.filter(pk=job.pk, status__in=JobStatusChoices.ENQUEUED_STATE_CHOICES).update(
         status=JobStatusChoices.STATUS_ERRORED, error=error, completed=timezone.now())
     fabric = HedgehogFabric.objects.filter(pk=job.object_id).first()
     if fabric is not None:
@@ -188,7 +190,7 @@ def _close_interrupted(job, error=INTERRUPTED):
 def on_sync_failure(rq_job, connection, exc_type, exc_value, traceback):
     """RQ failure callback: a run that died outside the JobRunner (e.g. AbandonedJobError)."""
     job = Job.objects.filter(job_id=rq_job.id).first()
-    if job is not None and job.status in ACTIVE_STATES:
+    if job is not None and job.status in JobStatusChoices.ENQUEUED_STATE_CHOICES:
         _close_interrupted(job, error=f"{INTERRUPTED} ({exc_type.__name__})")
 
 
@@ -201,13 +203,13 @@ def sweep_stale_runs():
         # RQ's own cleanup moves abandoned jobs to the failed registry and calls on_sync_failure.
         StartedJobRegistry(queue=django_rq.get_queue(name)).cleanup()
     closed = 0
-    for job in Job.objects.filter(name=FabricSyncJob.name, status__in=ACTIVE_STATES):
+    for job in Job.objects.filter(name=FabricSyncJob.name, status__in=JobStatusChoices.ENQUEUED_STATE_CHOICES):
         if not rq_job_alive(str(job.job_id)) and _close_interrupted(job):
             closed += 1
     stuck = HedgehogFabric.objects.filter(sync_status=SyncStatusChoices.SYNCING)
     for fabric in stuck:
         if not lock_holder(fabric.pk) and not Job.objects.filter(
-                object_id=fabric.pk, name=FabricSyncJob.name, status__in=ACTIVE_STATES,
+                object_id=fabric.pk, name=FabricSyncJob.name, status__in=JobStatusChoices.ENQUEUED_STATE_CHOICES,
                 object_type=ObjectType.objects.get_for_model(HedgehogFabric)).exists():
             fabric.set_sync_state(SyncStatusChoices.ERROR, error=INTERRUPTED)
             closed += 1
@@ -234,13 +236,15 @@ class HousekeepingJob(JobRunner):
 
 
 def _prune_git_caches():
+    from .sync.git import CACHE_PREFIX, fabric_cache_dir
+
     root = get_plugin_config("netbox_hedgehog", "git_cache_dir")
     if not os.path.isdir(root):
         return 0
-    known = {f"fabric-{pk}" for pk in HedgehogFabric.objects.values_list("pk", flat=True)}
+    known = {os.path.basename(fabric_cache_dir(root, pk)) for pk in HedgehogFabric.objects.values_list("pk", flat=True)}
     removed = 0
     for entry in os.listdir(root):
-        if entry.startswith("fabric-") and entry not in known:
+        if entry.startswith(CACHE_PREFIX) and entry not in known:
             shutil.rmtree(os.path.join(root, entry), ignore_errors=True)
             removed += 1
     return removed

@@ -3,8 +3,8 @@ Prometheus metrics on NetBox's own endpoint (django-prometheus, `/metrics`, with
 
 A custom collector reads the current state at scrape time: the fabrics, one grouped count of their sync
 runs in core.Job (about 150 ms for 300,000 kept runs on a small machine), the latest finished run per fabric
-(an index walk), one grouped count per Hedgehog kind, and two Redis reads (the sidecar heartbeats and the
-registrations). Nothing is counted in-process, so every web process answers the same.
+(an index walk), one query counting the objects and drift of every kind, and two Redis reads (the sidecar
+heartbeats and the registrations). Nothing is counted in-process, so every web process answers the same.
 `register_metrics()` is called once from the plugin's ready(); calling it again does nothing.
 
 In prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR set), django-prometheus's view reads
@@ -28,12 +28,11 @@ Series (all gauges; `fabric` is the fabric's name):
 """
 import logging
 
-__all__ = ("HedgehogCollector", "OUTCOMES", "register_metrics")
+__all__ = ("HedgehogCollector", "register_metrics")
 
 logger = logging.getLogger("netbox_hedgehog.metrics")
 
 PREFIX = "netbox_hedgehog_"
-OUTCOMES = ("success", "partial", "failed", "skipped")
 
 _registered = {}
 
@@ -91,31 +90,35 @@ class HedgehogCollector:
 
     @staticmethod
     def _collect_database(families):
-        from django.db.models import Count, Q
+        from django.db.models import Count
         from django.db.models.fields.json import KeyTextTransform
 
         from core.choices import JobStatusChoices
         from core.models import Job, ObjectType
 
-        from .choices import DriftChoices, SyncStatusChoices
+        from .choices import SyncOutcomeChoices, SyncStatusChoices
         from .jobs import FabricSyncJob
         from .models import MODEL_BY_KIND, HedgehogFabric
+        from .status import object_counts
+
+        outcomes = SyncOutcomeChoices.values()
 
         fabrics = {pk: (name, last_sync, last_attempt, status, interval, scheduled)
                    for pk, name, last_sync, last_attempt, status, interval, scheduled in _fabric_rows(HedgehogFabric)}
         runs = Job.objects.filter(object_type=ObjectType.objects.get_for_model(HedgehogFabric),
                                   object_id__in=list(fabrics), name=FabricSyncJob.name,
                                   status__in=JobStatusChoices.TERMINAL_STATE_CHOICES)
-        counts = {pk: dict.fromkeys(OUTCOMES, 0) for pk in fabrics}
+        counts = {pk: dict.fromkeys(outcomes, 0) for pk in fabrics}
         grouped = (runs.annotate(outcome=KeyTextTransform("outcome", "data"))
                    .values("object_id", "status", "outcome").annotate(n=Count("pk")).order_by())
         failed_states = (JobStatusChoices.STATUS_FAILED, JobStatusChoices.STATUS_ERRORED)
         for row in grouped:
-            outcome = row["outcome"] if row["outcome"] in OUTCOMES else (
-                "failed" if row["status"] in failed_states else "success")
+            outcome = row["outcome"] if row["outcome"] in outcomes else (
+                SyncOutcomeChoices.FAILED if row["status"] in failed_states else SyncOutcomeChoices.SUCCESS)
             counts[row["object_id"]][outcome] += row["n"]
         # One small query per fabric: newest first walks the `created` index and stops at the first match.
-        finished = runs.exclude(data__outcome="skipped").filter(started__isnull=False, completed__isnull=False)
+        finished = runs.exclude(data__outcome=SyncOutcomeChoices.SKIPPED).filter(started__isnull=False,
+                                                                                 completed__isnull=False)
         durations = {}
         for pk in fabrics:
             last = finished.filter(object_id=pk).order_by("-created").values_list("started", "completed").first()
@@ -123,13 +126,9 @@ class HedgehogCollector:
                 durations[pk] = (last[1] - last[0]).total_seconds()
 
         objects, drift = {}, dict.fromkeys(fabrics, 0)
-        drifted = Q(drift__in=(DriftChoices.DIFFERS, DriftChoices.ONLY_IN_GIT, DriftChoices.ONLY_IN_CLUSTER))
-        for kind, model in MODEL_BY_KIND.items():
-            rows = (model.objects.values("fabric_id").order_by()
-                    .annotate(n=Count("pk"), drifted=Count("pk", filter=drifted)))
-            for row in rows:
-                objects[(row["fabric_id"], kind)] = row["n"]
-                drift[row["fabric_id"]] = drift.get(row["fabric_id"], 0) + row["drifted"]
+        for (fabric_id, kind), (count, drifted) in object_counts().items():
+            objects[(fabric_id, kind)] = count
+            drift[fabric_id] = drift.get(fabric_id, 0) + drifted
 
         scheduled = 0
         for pk, (name, last_sync, last_attempt, status, interval, is_scheduled) in fabrics.items():

@@ -18,7 +18,7 @@ __all__ = ("desired_schedule", "fabric_schedule", "next_due", "notify_fabric_cha
 
 
 def desired_schedule():
-    """{fabric id: interval seconds} for every fabric the contract says is scheduled (DESIGN.md §3)."""
+    """{fabric id: interval seconds} for every fabric the contract says is scheduled (docs/architecture.md)."""
     return dict(HedgehogFabric.objects.scheduled().values_list("pk", "sync_interval"))
 
 
@@ -35,9 +35,9 @@ def _grid():
     return GridScheduler(queue_name=QUEUE_DEFAULT, connection=redis_connection())
 
 
-def next_due(fabric):
+def next_due(fabric_id):
     """The fabric's next due time, read from its registration (None when not registered)."""
-    return _grid().next_due(fabric.pk)
+    return _grid().next_due(fabric_id)
 
 
 def registrations():

@@ -16,7 +16,7 @@ class HedgehogStatusWidget(DashboardWidget):
     height = 4
 
     def render(self, request):
-        from .views.status import banner_problems, fabric_rows
+        from .status import banner_problems, fabric_rows
 
         if not request.user.has_perm("netbox_hedgehog.view_hedgehogfabric"):
             return render_to_string("netbox_hedgehog/inc/widget_forbidden.html")

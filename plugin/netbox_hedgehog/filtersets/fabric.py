@@ -24,8 +24,8 @@ class HedgehogFabricFilterSet(NetBoxModelFilterSet):
     class Meta:
         model = HedgehogFabric
         fields = ("id", "name", "description", "kubernetes_server", "kubernetes_namespace", "kubernetes_verify_tls",
-                  "git_url", "git_branch", "git_path", "git_username", "sync_enabled", "scheduler_enabled",
-                  "sync_interval", "skip_invalid_objects", "last_sync", "last_sync_attempt")
+                  "kubernetes_context", "git_url", "git_branch", "git_path", "git_username", "sync_enabled",
+                  "scheduler_enabled", "sync_interval", "skip_invalid_objects", "last_sync", "last_sync_attempt")
 
     def search(self, queryset, name, value):
         if not value.strip():
@@ -36,7 +36,8 @@ class HedgehogFabricFilterSet(NetBoxModelFilterSet):
         )
 
     def filter_has_kubernetes(self, queryset, name, value):
-        return queryset.exclude(kubernetes_server="") if value else queryset.filter(kubernetes_server="")
+        without = Q(kubernetes_server="", kubernetes_kubeconfig="")
+        return queryset.exclude(without) if value else queryset.filter(without)
 
     def filter_has_git(self, queryset, name, value):
         return queryset.exclude(git_url="") if value else queryset.filter(git_url="")

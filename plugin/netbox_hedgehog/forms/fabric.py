@@ -10,18 +10,24 @@ from utilities.forms.utils import add_blank_choice
 
 from ..choices import ConnectionStatusChoices, FabricStatusChoices, SyncStatusChoices
 from ..models import HedgehogFabric
+from ..models.fabric import SECRET_FIELDS
 
 __all__ = ("HedgehogFabricBulkEditForm", "HedgehogFabricFilterForm", "HedgehogFabricForm",
-           "HedgehogFabricImportForm", "SECRET_FIELDS")
-
-# Write-only: a form never renders their stored value; an empty field keeps it, "clear" removes it.
-SECRET_FIELDS = ("kubernetes_token", "git_password")
+           "HedgehogFabricImportForm")
 
 
-def secret_field(label, help_text):
+class SecretTextarea(forms.Textarea):
+    """A textarea that never renders a value: what was typed (or stored) is not sent back to the browser."""
+
+    def format_value(self, value):
+        return None
+
+
+# Write-only (SECRET_FIELDS): a form never renders their stored value; an empty field keeps it, "clear" removes it.
+def secret_field(label, help_text, widget=None):
     return forms.CharField(
         label=label, required=False, strip=False, help_text=help_text,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        widget=widget or forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
 
 
@@ -31,6 +37,13 @@ class HedgehogFabricForm(NetBoxModelForm):
         _("Service account bearer token. Write-only: leave empty to keep the stored token."),
     )
     clear_kubernetes_token = forms.BooleanField(label=_("Clear the stored token"), required=False)
+    kubernetes_kubeconfig = secret_field(
+        _("Kubeconfig"),
+        _("Instead of server, token and CA: paste a kubeconfig (inline certificates and token only). Write-only: "
+          "leave empty to keep the stored one."),
+        widget=SecretTextarea(attrs={"rows": 4, "class": "font-monospace", "autocomplete": "off"}),
+    )
+    clear_kubernetes_kubeconfig = forms.BooleanField(label=_("Clear the stored kubeconfig"), required=False)
     git_password = secret_field(
         _("Git password or token"),
         _("Write-only: leave empty to keep the stored password."),
@@ -41,7 +54,8 @@ class HedgehogFabricForm(NetBoxModelForm):
     fieldsets = (
         FieldSet("name", "description", "status", "tags", name=_("Fabric")),
         FieldSet("kubernetes_server", "kubernetes_namespace", "kubernetes_verify_tls", "kubernetes_ca_cert",
-                 "kubernetes_token", "clear_kubernetes_token", name=_("Kubernetes")),
+                 "kubernetes_token", "clear_kubernetes_token", "kubernetes_kubeconfig", "clear_kubernetes_kubeconfig",
+                 "kubernetes_context", name=_("Kubernetes")),
         FieldSet("git_url", "git_branch", "git_path", "git_username", "git_password", "clear_git_password",
                  name=_("Git")),
         FieldSet("sync_enabled", "scheduler_enabled", "sync_interval", "skip_invalid_objects", name=_("Sync")),
@@ -51,9 +65,9 @@ class HedgehogFabricForm(NetBoxModelForm):
         model = HedgehogFabric
         fields = (
             "name", "description", "status", "kubernetes_server", "kubernetes_namespace", "kubernetes_verify_tls",
-            "kubernetes_ca_cert", "kubernetes_token", "git_url", "git_branch", "git_path", "git_username",
-            "git_password", "sync_enabled", "scheduler_enabled", "sync_interval", "skip_invalid_objects",
-            "comments", "tags",
+            "kubernetes_ca_cert", "kubernetes_token", "kubernetes_kubeconfig", "kubernetes_context", "git_url",
+            "git_branch", "git_path", "git_username", "git_password", "sync_enabled", "scheduler_enabled",
+            "sync_interval", "skip_invalid_objects", "comments", "tags",
         )
         widgets = {"kubernetes_ca_cert": forms.Textarea(attrs={"rows": 4, "class": "font-monospace"})}
 
@@ -94,9 +108,9 @@ class HedgehogFabricImportForm(NetBoxModelImportForm):
         model = HedgehogFabric
         fields = (
             "name", "description", "status", "kubernetes_server", "kubernetes_namespace", "kubernetes_verify_tls",
-            "kubernetes_ca_cert", "kubernetes_token", "git_url", "git_branch", "git_path", "git_username",
-            "git_password", "sync_enabled", "scheduler_enabled", "sync_interval", "skip_invalid_objects",
-            "comments", "tags",
+            "kubernetes_ca_cert", "kubernetes_token", "kubernetes_kubeconfig", "kubernetes_context", "git_url",
+            "git_branch", "git_path", "git_username", "git_password", "sync_enabled", "scheduler_enabled",
+            "sync_interval", "skip_invalid_objects", "comments", "tags",
         )
 
     def clean(self):

@@ -6,6 +6,7 @@ import strawberry_django
 from netbox.graphql.types import NetBoxObjectType, register_type
 
 from .. import models
+from ..models.fabric import SECRET_FIELDS
 from .filters import (
     ConnectionFilter,
     ExternalAttachmentFilter,
@@ -33,7 +34,7 @@ __all__ = (
 _TYPES = "netbox_hedgehog.graphql.types"
 
 # Write-only secrets never reach GraphQL.
-FABRIC_EXCLUDE = ["kubernetes_token", "git_password"]
+FABRIC_EXCLUDE = list(SECRET_FIELDS)
 
 
 @register_type(models.HedgehogFabric, name="HedgehogFabricType", exclude=FABRIC_EXCLUDE,
@@ -56,6 +57,10 @@ class HedgehogFabricType(NetBoxObjectType):
     @strawberry_django.field
     def has_kubernetes_token(self) -> bool:
         return bool(self.kubernetes_token)
+
+    @strawberry_django.field
+    def has_kubernetes_kubeconfig(self) -> bool:
+        return bool(self.kubernetes_kubeconfig)
 
     @strawberry_django.field
     def has_git_password(self) -> bool:

@@ -1,5 +1,4 @@
 import re
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -14,33 +13,26 @@ from netbox.plugins import get_plugin_config
 from utilities.querysets import RestrictedQuerySet
 
 from ..choices import ConnectionStatusChoices, FabricStatusChoices, SyncStatusChoices
+from ..kubeconfig import MAX_KUBECONFIG_BYTES, parse_kubeconfig
+from ..validators import (
+    validate_git_branch,
+    validate_git_path,
+    validate_git_url,
+    validate_kubernetes_url,
+    validate_namespace,
+)
 
-__all__ = ("HedgehogFabric", "min_sync_interval", "strip_private_keys")
+__all__ = ("SECRET_FIELDS", "HedgehogFabric", "min_sync_interval", "strip_private_keys")
 
-SECRET_FIELDS = ("kubernetes_token", "git_password")
+# Write-only: never rendered, returned, exported, indexed, filtered on or written to the change log.
+SECRET_FIELDS = ("kubernetes_token", "kubernetes_kubeconfig", "git_password")
 
 _PRIVATE_KEY_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----\s*", re.S)
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-# A DNS name (one or more labels), an IPv4 address, or an IPv6 address (urlsplit strips the brackets).
-_LABEL = r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"^{_LABEL}(\.{_LABEL})*\.?$|^[0-9A-Fa-f:.]+$")
 
 
 def min_sync_interval():
     """The smallest sync interval a fabric may have (plugin setting `min_sync_interval`, default 10 s)."""
     return get_plugin_config("netbox_hedgehog", "min_sync_interval")
-
-
-def _is_http_url(url):
-    """http(s)://host[:port][/path], where host may be a single label (in-cluster names like `kubernetes`)."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        return False
-    return (parts.scheme in ("http", "https") and bool(parts.hostname) and _HOSTNAME.match(parts.hostname)
-            is not None and not parts.username and not parts.password and not parts.query and not parts.fragment
-            and port != 0 and not any(ch.isspace() for ch in url))
 
 
 def strip_private_keys(pem):
@@ -50,8 +42,9 @@ def strip_private_keys(pem):
 
 class HedgehogFabricQuerySet(RestrictedQuerySet):
     def scheduled(self):
-        """Fabrics the scheduler sidecar keeps a recurring registration for (DESIGN.md §3)."""
-        return self.filter(sync_enabled=True, scheduler_enabled=True).exclude(kubernetes_server="", git_url="")
+        """Fabrics the scheduler sidecar keeps a recurring registration for (docs/architecture.md, "Scheduling")."""
+        return self.filter(sync_enabled=True, scheduler_enabled=True).exclude(
+            kubernetes_server="", kubernetes_kubeconfig="", git_url="")
 
 
 class HedgehogFabric(JobsMixin, NetBoxModel):
@@ -76,6 +69,15 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
         help_text=_("Hedgehog keeps its objects in namespace 'default'"),
     )
     kubernetes_verify_tls = models.BooleanField(verbose_name=_("verify TLS"), default=True)
+    kubernetes_kubeconfig = models.TextField(
+        verbose_name=_("kubeconfig"), blank=True,
+        help_text=_("Instead of a server URL, token and CA: a kubeconfig whose context names the API server and "
+                    "its credentials (inline only)"),
+    )
+    kubernetes_context = models.CharField(
+        verbose_name=_("kubeconfig context"), max_length=253, blank=True,
+        help_text=_("Context of the kubeconfig to use; empty for its current-context"),
+    )
 
     git_url = models.CharField(verbose_name=_("Git URL"), max_length=500, blank=True)
     git_branch = models.CharField(verbose_name=_("Git branch"), max_length=200, default="main")
@@ -136,8 +138,8 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
             ),
             models.CheckConstraint(
                 name="netbox_hedgehog_fabric_has_source",
-                condition=~Q(kubernetes_server="") | ~Q(git_url=""),
-                violation_error_message=_("A fabric needs a Kubernetes API server or a Git URL."),
+                condition=~Q(kubernetes_server="") | ~Q(kubernetes_kubeconfig="") | ~Q(git_url=""),
+                violation_error_message=_("A fabric needs a Kubernetes API server, a kubeconfig or a Git URL."),
             ),
             models.CheckConstraint(
                 name="netbox_hedgehog_fabric_positive_interval",
@@ -151,7 +153,7 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
 
     @property
     def has_kubernetes(self):
-        return bool(self.kubernetes_server)
+        return bool(self.kubernetes_server or self.kubernetes_kubeconfig)
 
     @property
     def has_git(self):
@@ -160,32 +162,6 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
     @property
     def is_scheduled(self):
         return self.sync_enabled and self.scheduler_enabled and (self.has_kubernetes or self.has_git)
-
-    @property
-    def next_due(self):
-        """When the scheduler sidecar will next run this fabric, read from its registration in Redis."""
-        from redis.exceptions import RedisError
-
-        from ..scheduling import next_due
-
-        try:
-            return next_due(self) if self.pk else None
-        except RedisError:
-            return None
-
-    @property
-    def drift_count(self):
-        """Objects whose Git and cluster copies disagree, or that only one of the two sources has."""
-        from ..choices import DriftChoices
-        from . import HEDGEHOG_MODELS
-
-        return sum(model.objects.filter(fabric=self, drift__in=DriftChoices.DRIFTED).count()
-                   for model in HEDGEHOG_MODELS)
-
-    @property
-    def secrets(self):
-        """Values that must never appear in a message, a log or a page."""
-        return [getattr(self, name) for name in SECRET_FIELDS if getattr(self, name)]
 
     def get_sync_status_color(self):
         return SyncStatusChoices.colors.get(self.sync_status)
@@ -202,25 +178,28 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
 
     def clean(self):
         super().clean()
-        from ..sync.git import validate_git_branch, validate_git_path, validate_git_url
-
         errors = {}
-        if not self.kubernetes_server and not self.git_url:
-            message = _("Set a Kubernetes API server or a Git URL: a fabric needs at least one source.")
+        if not self.has_kubernetes and not self.git_url:
+            message = _("Set a Kubernetes API server, a kubeconfig or a Git URL: a fabric needs at least one source.")
             errors["kubernetes_server"] = message
             errors["git_url"] = message
-        if self.kubernetes_server and not _is_http_url(self.kubernetes_server):
-            errors["kubernetes_server"] = _("Enter an http:// or https:// URL, e.g. https://control-1:6443.")
-        if self.kubernetes_namespace and not _DNS_LABEL.match(self.kubernetes_namespace):
-            errors["kubernetes_namespace"] = _("Enter a Kubernetes namespace name (lower-case letters, digits, '-').")
-        if self.git_url:
+        if self.kubernetes_server and self.kubernetes_kubeconfig:
+            errors["kubernetes_kubeconfig"] = _("Use either the Kubernetes API server (with token and CA) or a "
+                                                "kubeconfig, not both.")
+        checks = [
+            ("kubernetes_server", self.kubernetes_server, validate_kubernetes_url),
+            ("kubernetes_namespace", self.kubernetes_namespace, validate_namespace),
+            ("kubernetes_kubeconfig", self.kubernetes_kubeconfig, self._check_kubeconfig),
+            ("git_url", self.git_url,
+             lambda url: validate_git_url(url, get_plugin_config("netbox_hedgehog", "git_allowed_schemes"))),
+            ("git_branch", self.git_branch, validate_git_branch),
+            ("git_path", self.git_path, validate_git_path),
+        ]
+        for field, value, validate in checks:
+            if field in errors or (not value and field not in ("git_branch", "git_path")):
+                continue
             try:
-                validate_git_url(self.git_url, get_plugin_config("netbox_hedgehog", "git_allowed_schemes"))
-            except ValueError as e:
-                errors["git_url"] = str(e)
-        for field, validate in (("git_branch", validate_git_branch), ("git_path", validate_git_path)):
-            try:
-                validate(getattr(self, field))
+                validate(value)
             except ValueError as e:
                 errors[field] = str(e)
         if self.sync_interval is not None and self.sync_interval < min_sync_interval():
@@ -228,6 +207,11 @@ class HedgehogFabric(JobsMixin, NetBoxModel):
                 "min": min_sync_interval()}
         if errors:
             raise ValidationError(errors)
+
+    def _check_kubeconfig(self, kubeconfig):
+        if len(kubeconfig.encode()) > MAX_KUBECONFIG_BYTES:
+            raise ValueError(f"The kubeconfig is larger than {MAX_KUBECONFIG_BYTES // 1024} KiB.")
+        parse_kubeconfig(kubeconfig, self.kubernetes_context)
 
     def save(self, *args, **kwargs):
         self.kubernetes_ca_cert = strip_private_keys(self.kubernetes_ca_cert)

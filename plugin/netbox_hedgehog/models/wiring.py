@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..connections import connection_endpoints
 from .base import HedgehogObject, spec_text, unique_per_fabric
 
 __all__ = ("AGENT_ALIVE_WINDOW", "Connection", "Server", "Switch", "SwitchGroup", "VLANNamespace")
@@ -120,8 +121,6 @@ class Connection(HedgehogObject):
 
     @classmethod
     def spec_columns(cls, spec):
-        from ..sync.documents import connection_endpoints
-
         connection_type, endpoints = connection_endpoints(spec)
         devices = sorted({endpoint.split("/", 1)[0] for endpoint in endpoints})
         return {"connection_type": connection_type, "endpoints": endpoints, "devices": devices}

@@ -3,35 +3,26 @@ Hedgehog objects from YAML text, and the checks a set of them must pass before i
 
 Django-free and shared by the sources: `parse_documents` turns one file into objects and
 problems, `check_duplicates` and `check_references` look at the whole set, `validate` applies
-both and says which objects are left. `connection_endpoints` is the one place that knows where
-a Connection keeps its ports.
+both and says which objects are left.
 """
 import re
 
 import yaml
 
-from netbox_hedgehog.kinds import IGNORED_KINDS, KINDS_BY_NAME
-
+from ..connections import CONNECTION_TYPES, connection_ports, connection_type
+from ..kinds import IGNORED_KINDS, KINDS_BY_NAME
 from .types import Problem, SourceObject
 
 __all__ = (
-    "CONNECTION_TYPES",
     "DEFAULT_NAMESPACE",
     "check_duplicates",
     "check_references",
-    "connection_endpoints",
     "file_too_large",
     "parse_documents",
     "validate",
 )
 
 DEFAULT_NAMESPACE = "default"
-
-# Every connection type in wiring.githedgehog.com_connections.yaml.
-CONNECTION_TYPES = (
-    "unbundled", "bundled", "mclag", "eslag", "mclagDomain", "fabric", "mesh", "gateway",
-    "vpcLoopback", "external", "staticExternal",
-)
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -183,33 +174,6 @@ def check_duplicates(objects):
     return [problem for _, problem in _duplicates(objects)]
 
 
-def _ports(value, role=""):
-    """Yield (role, port) for every `port` string under `value`; role is the key holding it."""
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if key == "port" and isinstance(child, str):
-                yield role, child
-            else:
-                yield from _ports(child, key)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _ports(child, role)
-
-
-def _connection_type(spec):
-    if not isinstance(spec, dict):
-        return ""
-    return next((key for key in CONNECTION_TYPES if key in spec), "")
-
-
-def connection_endpoints(spec):
-    """(connection type, sorted "device/port" endpoints) of a Connection spec; ("", []) if it has no type."""
-    conn_type = _connection_type(spec)
-    if not conn_type:
-        return "", []
-    return conn_type, sorted({port for _, port in _ports(spec[conn_type])})
-
-
 class _Index:
     """Names of the objects in a set, by kind; `invalid` holds keys of objects excluded earlier."""
 
@@ -262,11 +226,11 @@ def _references(obj, index):
         for namespace, what in _named_list(spec.get("vlanNamespaces"), "spec.vlanNamespaces"):
             found.append(check(("VLANNamespace",), namespace, what))
     elif obj.kind == "Connection":
-        conn_type = _connection_type(spec)
+        conn_type = connection_type(spec)
         if not conn_type:
             found.append(f"no connection type: spec needs one of {', '.join(CONNECTION_TYPES)}")
         else:
-            for role, port in _ports(spec[conn_type]):
+            for role, port in connection_ports(spec[conn_type]):
                 # Gateways are not synced, so the gateway side of a gateway link is not checked.
                 if conn_type == "gateway" and role == "gateway":
                     continue

@@ -11,30 +11,25 @@ through an askpass helper and the environment of the git process: never the URL,
 GitPython is imported inside the functions that run git, so importing this module is cheap.
 """
 import base64
+import contextlib
 import os
-import posixpath
-import re
 import shutil
 import stat
 import tempfile
-import unicodedata
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from ..choices import OriginChoices
+from ..validators import validate_git_branch, validate_git_path, validate_git_url
 from .documents import file_too_large, parse_documents, validate
-from .types import Problem, SourceError, SourceSnapshot, redact
+from .types import ConnectionReport, FabricSource, Problem, SourceError, SourceSnapshot, redact
 
-__all__ = ("GitSource", "git_url_scheme", "validate_git_branch", "validate_git_path", "validate_git_url")
+__all__ = ("CACHE_PREFIX", "GitSource", "fabric_cache_dir")
 
 YAML_SUFFIXES = (".yaml", ".yml")
+# Each fabric's clone lives in <git_cache_dir>/fabric-<id>/.
+CACHE_PREFIX = "fabric-"
 
-_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-# "<transport>::<address>" makes git run a remote helper (ext:: runs any command).
-_REMOTE_HELPER = re.compile(r"^[A-Za-z0-9+.-]+::")
-# Git reads "[user@]host:path" as ssh when the colon comes before any slash.
-_SCP_LIKE = re.compile(r"^(?:[^@/]+@)?[^@/:]+:")
-_BRANCH_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
 _ASKPASS_SCRIPT = """#!/bin/sh
 # Answers git's credential prompts from the environment of this git process only.
@@ -45,101 +40,8 @@ esac
 """
 
 
-def _has_control_or_space(text):
-    return any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
-
-
-def git_url_scheme(url):
-    """The transport git would use for `url`: a URL scheme, "ssh" for scp-like, "file" for a path."""
-    match = _URL_SCHEME.match(url)
-    if match:
-        return match.group(1).lower()
-    if _SCP_LIKE.match(url):
-        return "ssh"
-    return "file"
-
-
-def validate_git_url(url, allowed_schemes):
-    """Raise ValueError unless `url` is a Git URL with an allowed scheme and nothing git could misread."""
-    if not isinstance(url, str) or not url:
-        raise ValueError("Git URL is empty")
-    if url.startswith("-"):
-        raise ValueError("Git URL must not start with '-'")
-    if _has_control_or_space(url):
-        raise ValueError("Git URL must not contain whitespace or control characters")
-    if _REMOTE_HELPER.match(url):
-        raise ValueError("Git URL must not use a '<transport>::' remote helper")
-    allowed = tuple(s.lower() for s in allowed_schemes)
-    scheme = git_url_scheme(url)
-    if scheme not in allowed:
-        shown = "local path" if scheme == "file" and not url.lower().startswith("file:") else f"scheme {scheme!r}"
-        raise ValueError(f"Git URL {shown} is not allowed; allowed schemes: {', '.join(allowed)}")
-    if _URL_SCHEME.match(url):
-        parts = urlsplit(url)
-        user, password, host = parts.username, parts.password, parts.hostname
-        if scheme != "file" and not host:
-            raise ValueError("Git URL has no host")
-    elif scheme == "ssh":
-        userinfo, _, host = url.split("/", 1)[0].rpartition("@")
-        host = host.split(":", 1)[0]
-        user, _, password = userinfo.partition(":")
-        password = password or None
-    else:
-        return
-    if password is not None or (scheme in ("http", "https") and user is not None):
-        raise ValueError("Git URL must not contain credentials; put them in the username and password fields")
-    # ssh would read a host or user starting with '-' as an option.
-    if (host or "").startswith("-") or (user or "").startswith("-"):
-        raise ValueError("Git URL host and user must not start with '-'")
-
-
-def validate_git_branch(branch):
-    """Raise ValueError unless `git check-ref-format --branch` would accept `branch`."""
-    if not isinstance(branch, str) or not branch:
-        raise ValueError("Git branch is empty")
-    problem = ""
-    if branch.startswith("-"):
-        problem = "must not start with '-'"
-    elif branch == "HEAD":
-        problem = f"must not be {branch!r}"
-    elif _BRANCH_FORBIDDEN.search(branch):
-        problem = "must not contain whitespace, control characters or any of ~ ^ : ? * [ \\"
-    elif "@{" in branch:
-        problem = "must not contain '@{'"
-    elif ".." in branch:
-        problem = "must not contain '..'"
-    elif branch.startswith("/") or branch.endswith("/") or "//" in branch:
-        problem = "must not start or end with '/' or contain '//'"
-    elif branch.endswith("."):
-        problem = "must not end with '.'"
-    else:
-        for component in branch.split("/"):
-            if component.startswith("."):
-                problem = "no part of it may start with '.'"
-            elif component.endswith(".lock"):
-                problem = "no part of it may end with '.lock'"
-    if problem:
-        raise ValueError(f"Git branch {branch!r} is not valid: it {problem}")
-
-
-def validate_git_path(path):
-    """Raise ValueError unless `path` is "" or a normalized relative path inside the repository."""
-    if not isinstance(path, str):
-        raise ValueError("Git path must be a string")
-    if path == "":
-        return
-    if _has_control_or_space(path.replace(" ", "")) or "\\" in path:
-        raise ValueError("Git path must not contain control characters or backslashes")
-    if path.startswith("/"):
-        raise ValueError(f"Git path {path!r} must not start with '/': it is relative to the repository root")
-    if path.startswith("-"):
-        raise ValueError(f"Git path {path!r} must not start with '-'")
-    if ".." in path.split("/"):
-        raise ValueError(f"Git path {path!r} must not contain '..'")
-    if ".git" in path.split("/"):
-        raise ValueError(f"Git path {path!r} must not point into '.git'")
-    if posixpath.normpath(path) != path:
-        raise ValueError(f"Git path {path!r} is not normalized; write it as {posixpath.normpath(path)!r}")
+def fabric_cache_dir(root, fabric_id):
+    return os.path.join(root, f"{CACHE_PREFIX}{fabric_id}")
 
 
 def _classify_git_error(stderr, branch, url):
@@ -165,7 +67,7 @@ def _last_line(text):
     return lines[-1] if lines else "git failed"
 
 
-class GitSource:
+class GitSource(FabricSource):
     """
     Reads one fabric's Hedgehog objects from a branch of a Git repository.
 
@@ -173,6 +75,10 @@ class GitSource:
     `ca_file` is a CA bundle for an https remote (GIT_SSL_CAINFO); `extra_env` adds environment
     variables for the git processes. Files over `max_file_size` bytes are reported, not read.
     """
+
+    name = "git"
+    label = "Git"
+    role = OriginChoices.GIT
 
     def __init__(self, *, url, branch="main", path="", username="", password="", cache_dir,
                  allowed_schemes=("https", "ssh"), timeout=30, max_file_size=10 * 1024 * 1024,
@@ -189,26 +95,64 @@ class GitSource:
         self.ca_file = ca_file
         self.extra_env = dict(extra_env or {})
 
+    @classmethod
+    def configured(cls, fabric):
+        return bool(fabric.git_url)
+
+    @classmethod
+    def from_fabric(cls, fabric, setting):
+        return cls(url=fabric.git_url, branch=fabric.git_branch, path=fabric.git_path, username=fabric.git_username,
+                   password=fabric.git_password, cache_dir=fabric_cache_dir(setting("git_cache_dir"), fabric.pk),
+                   allowed_schemes=tuple(setting("git_allowed_schemes")), timeout=setting("source_timeout"),
+                   max_file_size=setting("git_max_file_size"))
+
+    def describe(self):
+        return f"{self.url} (branch {self.branch}, path {self.path or '/'!r})"
+
     # Secrets are scrubbed from anything that leaves this class.
-    def _secrets(self):
+    @property
+    def secrets(self):
         if not self.password:
             return []
         pair = f"{self.username}:{self.password}"
         return [self.password, pair, base64.b64encode(pair.encode()).decode()]
 
     def _error(self, message):
-        return SourceError(redact(message, self._secrets()))
+        return SourceError(redact(message, self.secrets))
 
-    def load(self):
-        """Fetch the branch and return a SourceSnapshot of its objects, or raise SourceError."""
+    def _validate(self):
         try:
             validate_git_url(self.url, self.allowed_schemes)
             validate_git_branch(self.branch)
             validate_git_path(self.path)
         except ValueError as exc:
             raise self._error(str(exc)) from None
+
+    def load(self):
+        """Fetch the branch and return a SourceSnapshot of its objects, or raise SourceError."""
+        self._validate()
         revision = self._fetch_and_checkout()
         return self._read_snapshot(revision)
+
+    def test_connection(self):
+        """Whether the remote answers, takes the credentials and has the branch (`git ls-remote`). Reads no
+        files and leaves the cache, which a running sync may be using, alone."""
+        from git import Git
+
+        try:
+            self._validate()
+            with self._environment() as (env, scratch):
+                try:
+                    heads = self._run(Git(scratch), ["ls-remote", "--heads", "--", self.url,
+                                                     f"refs/heads/{self.branch}"], env)
+                except _GitFailed as exc:
+                    raise self._error(_classify_git_error(exc.stderr, self.branch, self.url)) from None
+        except SourceError as exc:
+            return ConnectionReport(ok=False, message=f"Git: {exc}")
+        if not heads.strip():
+            return ConnectionReport(ok=False, message=f"Git: branch {self.branch!r} not found in {self.url}")
+        return ConnectionReport(ok=True, message=f"Git: branch {self.branch} of {self.url} is at commit "
+                                                 f"{heads.split()[0][:12]}")
 
     @property
     def _repo_dir(self):
@@ -243,12 +187,12 @@ class GitSource:
             # Not chained: the GitPython error would carry the command line into tracebacks.
             raise _GitFailed(stderr.strip()) from None
 
-    def _fetch_and_checkout(self):
-        repo_dir = self._repo_dir
-        git_dir = repo_dir / ".git"
-        askpass_dir = tempfile.mkdtemp(prefix="hedgehog-askpass-")
+    @contextlib.contextmanager
+    def _environment(self):
+        """(environment of every git process, a scratch directory outside any repository) for one operation."""
+        scratch = tempfile.mkdtemp(prefix="hedgehog-git-")
         try:
-            askpass = Path(askpass_dir) / "askpass.sh"
+            askpass = Path(scratch) / "askpass.sh"
             askpass.write_text(_ASKPASS_SCRIPT)
             askpass.chmod(stat.S_IRWXU)
             env = {
@@ -260,9 +204,6 @@ class GitSource:
                 # No inherited tracing may copy request headers (credentials) into stderr.
                 "GIT_TRACE": "0", "GIT_TRACE_CURL": "0", "GIT_TRACE_PACKET": "0", "GIT_CURL_VERBOSE": "0",
                 "GIT_TRACE_REDACT": "1",
-                "GIT_DIR": str(git_dir),
-                "GIT_WORK_TREE": str(repo_dir),
-                "GIT_INDEX_FILE": str(git_dir / "index"),
                 "GIT_HTTP_LOW_SPEED_LIMIT": "1000",
                 "GIT_HTTP_LOW_SPEED_TIME": str(int(self.timeout)),
                 "GIT_SSH_COMMAND": os.environ.get(
@@ -272,6 +213,15 @@ class GitSource:
             if self.ca_file:
                 env["GIT_SSL_CAINFO"] = str(self.ca_file)
             env.update(self.extra_env)
+            yield env, scratch
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _fetch_and_checkout(self):
+        repo_dir = self._repo_dir
+        git_dir = repo_dir / ".git"
+        with self._environment() as (env, _scratch):
+            env.update(GIT_DIR=str(git_dir), GIT_WORK_TREE=str(repo_dir), GIT_INDEX_FILE=str(git_dir / "index"))
             try:
                 return self._update_cache(env)
             except _GitFailed:
@@ -282,8 +232,6 @@ class GitSource:
                 except _GitFailed as exc:
                     raise self._error(f"cannot check out {self.branch!r} from {self.url} into the cache at "
                                       f"{repo_dir}: {_last_line(exc.stderr)}") from None
-        finally:
-            shutil.rmtree(askpass_dir, ignore_errors=True)
 
     def _update_cache(self, env):
         """Fetch the branch into the cache and check out its head; returns the commit SHA.

@@ -1,10 +1,10 @@
 """
-Read a fabric's Hedgehog objects from its Kubernetes API.
+Read a fabric's Hedgehog objects from its Kubernetes API: `KubernetesSource` from a URL, token and CA,
+`KubeconfigSource` from one context of a pasted kubeconfig.
 
-Django-free and cheap to import: the `kubernetes` client (which pulls in pydantic models for the
-whole API) is imported only when a source actually talks to a cluster. Each source builds its
-own `ApiClient` from its own `Configuration`; the client's global default configuration and
-~/.kube are never read or changed.
+Cheap to import: the `kubernetes` client (which pulls in pydantic models for the whole API) is imported
+only when a source actually talks to a cluster. Each source builds its own `ApiClient` from its own
+`Configuration`; the client's global default configuration and ~/.kube are never read or changed.
 
 Every failure becomes a `SourceError` whose message names the problem in a sentence and went
 through `redact`, so neither the token nor the CA text can reach the UI or a log. The client's
@@ -15,32 +15,30 @@ import os
 import re
 import tempfile
 import warnings
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from ..choices import OriginChoices
 from ..kinds import AGENT, KINDS
-from .types import SourceError, SourceObject, SourceSnapshot, redact
+from ..kubeconfig import parse_kubeconfig
+from ..validators import validate_kubernetes_url
+from .types import ConnectionReport, FabricSource, SourceError, SourceObject, SourceSnapshot, redact
 
-__all__ = ("ConnectionReport", "KubernetesSource")
-
-
-@dataclass
-class ConnectionReport:
-    ok: bool
-    message: str
-    crds_found: list[str] = field(default_factory=list)  # kind names the cluster serves
-    crds_missing: list[str] = field(default_factory=list)
+__all__ = ("KubeconfigSource", "KubernetesSource")
 
 
 class _CrdNotInstalled(Exception):
     """A list or discovery answered 404: that CRD (or its whole API group) is not installed."""
 
 
-class KubernetesSource:
+class KubernetesSource(FabricSource):
     """One fabric's Kubernetes API, read through the official client."""
 
+    name = "kubernetes"
+    label = "Kubernetes"
+    role = OriginChoices.CLUSTER
+
     def __init__(self, *, server, token="", ca_cert="", verify_tls=True, namespace="default", timeout=30,
-                 page_size=500):
+                 page_size=500, client_cert="", client_key=""):
         self.server = (server or "").strip().rstrip("/")
         self.token = token or ""
         self.ca_cert = ca_cert or ""
@@ -48,7 +46,26 @@ class KubernetesSource:
         self.namespace = namespace or "default"
         self.timeout = timeout
         self.page_size = page_size
+        self.client_cert = client_cert or ""
+        self.client_key = client_key or ""
         self._where = f"Kubernetes API at {_display_url(self.server)}"
+
+    @classmethod
+    def configured(cls, fabric):
+        return bool(fabric.kubernetes_server)
+
+    @classmethod
+    def from_fabric(cls, fabric, setting):
+        return cls(server=fabric.kubernetes_server, token=fabric.kubernetes_token, ca_cert=fabric.kubernetes_ca_cert,
+                   verify_tls=fabric.kubernetes_verify_tls, namespace=fabric.kubernetes_namespace,
+                   timeout=setting("source_timeout"), page_size=setting("kubernetes_page_size"))
+
+    def describe(self):
+        return f"the {self._where}"
+
+    @property
+    def secrets(self):
+        return [value for value in (self.token, self.client_key) if value]
 
     # --- public ----------------------------------------------------------------------------
 
@@ -114,10 +131,12 @@ class KubernetesSource:
 
     @contextlib.contextmanager
     def _api(self):
-        """A CustomObjectsApi on a client of our own; the CA file and the connection pool go afterwards."""
-        if urlsplit(self.server).scheme not in ("https", "http") or not urlsplit(self.server).hostname:
+        """A CustomObjectsApi on a client of our own; the key, CA files and the connection pool go afterwards."""
+        try:
+            validate_kubernetes_url(self.server)
+        except ValueError:
             raise SourceError(self._safe(f"Kubernetes server URL {_display_url(self.server)!r} is not an "
-                                         "http(s):// URL with a host"))
+                                         "http(s):// URL with a host")) from None
         from kubernetes import client
         from urllib3.util.retry import Retry
 
@@ -129,13 +148,21 @@ class KubernetesSource:
         configuration.verify_ssl = self.verify_tls
         # One attempt per request: a retried read timeout would multiply the time the user waits.
         configuration.retries = Retry(total=0, redirect=0, raise_on_redirect=False)
-        ca_path = None
+        files = []
+
+        def pem_file(text, what):
+            descriptor, path = tempfile.mkstemp(prefix=f"hedgehog-{what}-", suffix=".pem")  # mode 0600
+            files.append(path)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(text)
+            return path
+
         try:
             if self.ca_cert and self.verify_tls:
-                descriptor, ca_path = tempfile.mkstemp(prefix="hedgehog-ca-", suffix=".pem")  # mode 0600
-                with os.fdopen(descriptor, "w") as handle:
-                    handle.write(self.ca_cert)
-                configuration.ssl_ca_cert = ca_path
+                configuration.ssl_ca_cert = pem_file(self.ca_cert, "ca")
+            if self.client_cert:
+                configuration.cert_file = pem_file(self.client_cert, "cert")
+                configuration.key_file = pem_file(self.client_key, "key")
             api_client = client.ApiClient(configuration)
             try:
                 with warnings.catch_warnings():
@@ -147,8 +174,8 @@ class KubernetesSource:
                 api_client.close()
                 api_client.rest_client.pool_manager.clear()  # close() of clients before v34 leaves sockets open
         finally:
-            if ca_path:
-                os.unlink(ca_path)
+            for path in files:
+                os.unlink(path)
 
     def _list_all(self, custom_objects, kind):
         """All items of one kind, page by page; returns (items, list resourceVersion)."""
@@ -260,7 +287,7 @@ class KubernetesSource:
         return f"{self._where}: TLS handshake failed"
 
     def _safe(self, message):
-        return redact(message, [self.token, self.ca_cert.strip()])
+        return redact(message, [*self.secrets, self.ca_cert.strip()])
 
     def _source_object(self, kind, item):
         metadata = item.get("metadata") or {}
@@ -298,3 +325,45 @@ def _largest_revision(revisions):
     if numeric:
         return max(numeric, key=int)
     return max(revisions, default="")
+
+
+class KubeconfigSource(KubernetesSource):
+    """The Kubernetes API one context of the fabric's kubeconfig points at, with that context's credentials."""
+
+    name = "kubeconfig"
+
+    def __init__(self, *, kubeconfig, context="", namespace="default", timeout=30, page_size=500):
+        try:
+            target = parse_kubeconfig(kubeconfig, context)
+        except ValueError as exc:
+            self.problem = str(exc)
+            super().__init__(server="", namespace=namespace, timeout=timeout, page_size=page_size)
+            return
+        self.problem = ""
+        super().__init__(server=target.server, token=target.token, ca_cert=target.ca_cert,
+                         verify_tls=target.verify_tls, namespace=namespace, timeout=timeout, page_size=page_size,
+                         client_cert=target.client_cert, client_key=target.client_key)
+        self._where = f"Kubernetes API at {_display_url(self.server)} (kubeconfig context {target.context!r})"
+
+    @classmethod
+    def configured(cls, fabric):
+        return bool(fabric.kubernetes_kubeconfig)
+
+    @classmethod
+    def from_fabric(cls, fabric, setting):
+        return cls(kubeconfig=fabric.kubernetes_kubeconfig, context=fabric.kubernetes_context,
+                   namespace=fabric.kubernetes_namespace, timeout=setting("source_timeout"),
+                   page_size=setting("kubernetes_page_size"))
+
+    def describe(self):
+        return f"the {self._where}" if not self.problem else "the fabric's kubeconfig"
+
+    def load(self):
+        if self.problem:
+            raise SourceError(self._safe(self.problem))
+        return super().load()
+
+    def test_connection(self):
+        if self.problem:
+            return ConnectionReport(ok=False, message=self._safe(self.problem))
+        return super().test_connection()

@@ -1,9 +1,10 @@
 """
 Merge what the sources returned into the rows NetBox should hold, with each row's origin and drift.
-Pure data, no Django: Git is the desired state, the cluster the actual state (DESIGN.md §6).
+Pure data, no database: Git is the desired state, the cluster the actual state (docs/architecture.md, "Sync").
 """
 from dataclasses import dataclass
 
+from ..choices import DriftChoices, OriginChoices
 from ..kinds import KINDS
 from .types import SourceObject, SourceSnapshot
 
@@ -83,16 +84,16 @@ def merge_snapshots(git: SourceSnapshot | None, cluster: SourceSnapshot | None):
         fields["git_file"] = _git_file(from_git) if from_git else ""
         fields["git_spec"] = (from_git.manifest.get("spec") or {}) if (both and from_git) else None
         if from_git and from_cluster:
-            fields["origin"] = "both"
+            fields["origin"] = OriginChoices.BOTH
             in_sync = spec_matches(fields["git_spec"], fields["spec"]) and (
                 _user_labels((from_git.manifest.get("metadata") or {}).get("labels"))
                 == _user_labels(fields["labels"]))
-            fields["drift"] = "in_sync" if in_sync else "differs"
+            fields["drift"] = DriftChoices.IN_SYNC if in_sync else DriftChoices.DIFFERS
         elif from_git:
-            fields["origin"] = "git"
-            fields["drift"] = "only_in_git" if both else ""
+            fields["origin"] = OriginChoices.GIT
+            fields["drift"] = DriftChoices.ONLY_IN_GIT if both else ""
         else:
-            fields["origin"] = "cluster"
-            fields["drift"] = "only_in_cluster" if both else ""
+            fields["origin"] = OriginChoices.CLUSTER
+            fields["drift"] = DriftChoices.ONLY_IN_CLUSTER if both else ""
         rows[kind][(namespace, name)] = DesiredRow(kind, namespace, name, fields, commit if from_git else "")
     return rows

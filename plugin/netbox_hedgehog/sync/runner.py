@@ -3,22 +3,16 @@ One sync of one fabric: load the sources, check the input, diff, apply, record t
 Callers (the job runner, `netbox hedgehog_sync`) hold the per-fabric lock; this module does not.
 """
 import logging
-import os
 from dataclasses import dataclass, field
 
-from netbox.plugins import get_plugin_config
-
-from ..choices import ConnectionStatusChoices, DriftChoices, SyncStatusChoices
+from ..choices import ConnectionStatusChoices, DriftChoices, OriginChoices, SyncOutcomeChoices, SyncStatusChoices
 from ..notifications import report_connection_error, report_sync_failure
 from .merge import merge_snapshots
 from .reconcile import apply_plan, plan_changes
+from .sources import fabric_sources, source_secrets
 from .types import Problem, SourceError, redact
 
-__all__ = ("SyncResult", "build_git_source", "build_kubernetes_source", "run_sync")
-
-OUTCOME_SUCCESS = "success"
-OUTCOME_PARTIAL = "partial"
-OUTCOME_FAILED = "failed"
+__all__ = ("SyncResult", "record_connection_error", "run_sync")
 
 # How many problems the fabric's error text lists; the job data keeps all of them.
 PROBLEMS_IN_ERROR = 10
@@ -31,7 +25,7 @@ class SyncResult:
     id: int | None = None
     display: str = ""
     dry_run: bool = False
-    outcome: str = OUTCOME_SUCCESS
+    outcome: str = SyncOutcomeChoices.SUCCESS
     error: str = ""
     counts: dict = field(default_factory=dict)  # kind -> {created, updated, deleted, unchanged}
     problems: list = field(default_factory=list)  # Problem.as_dict() entries
@@ -44,7 +38,7 @@ class SyncResult:
 
     @property
     def ok(self):
-        return self.outcome != OUTCOME_FAILED
+        return self.outcome != SyncOutcomeChoices.FAILED
 
     def as_dict(self):
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -54,52 +48,25 @@ class SyncResult:
                                                                            "unchanged")}
 
 
-def _setting(name):
-    return get_plugin_config("netbox_hedgehog", name)
-
-
-def build_kubernetes_source(fabric):
-    from .kubernetes import KubernetesSource
-
-    return KubernetesSource(
-        server=fabric.kubernetes_server, token=fabric.kubernetes_token, ca_cert=fabric.kubernetes_ca_cert,
-        verify_tls=fabric.kubernetes_verify_tls, namespace=fabric.kubernetes_namespace,
-        timeout=_setting("source_timeout"), page_size=_setting("kubernetes_page_size"),
-    )
-
-
-def build_git_source(fabric):
-    from .git import GitSource
-
-    return GitSource(
-        url=fabric.git_url, branch=fabric.git_branch, path=fabric.git_path, username=fabric.git_username,
-        password=fabric.git_password, cache_dir=os.path.join(_setting("git_cache_dir"), f"fabric-{fabric.pk}"),
-        allowed_schemes=tuple(_setting("git_allowed_schemes")), timeout=_setting("source_timeout"),
-        max_file_size=_setting("git_max_file_size"),
-    )
-
-
-def _load(fabric, result, log):
-    """Read every configured source. Raises SourceError (already redacted) if one cannot be read."""
-    git = cluster = None
-    if fabric.has_kubernetes:
-        log.info("Reading the Kubernetes API at %s", fabric.kubernetes_server)
+def _load(fabric, sources, result, log):
+    """Read every source; returns (Git snapshot, cluster snapshot), None for a source the fabric lacks.
+    Raises SourceError (already redacted) if one cannot be read."""
+    snapshots = {}
+    for source in sources:
+        log.info("Reading %s", source.describe())
         try:
-            cluster = build_kubernetes_source(fabric).load()
+            snapshot = source.load()
         except SourceError as e:
-            record_connection_error(fabric, redact(e, fabric.secrets))
+            record_connection_error(fabric, str(e))
             raise
-        fabric.set_connection_state(ConnectionStatusChoices.CONNECTED)
-        result.cluster_revision = cluster.revision
-        log.info("Cluster: %d objects", len(cluster.objects))
-    if fabric.has_git:
-        log.info("Reading %s (branch %s, path %r)", fabric.git_url, fabric.git_branch, fabric.git_path or "/")
-        git = build_git_source(fabric).load()
-        result.git_commit = git.revision
-        log.info("Git: %d objects at commit %s", len(git.objects), git.revision[:12])
-    for snapshot in (s for s in (cluster, git) if s):
+        snapshots[source.role] = snapshot
+        log.info("%s: %d objects at revision %s", source.label, len(snapshot.objects), snapshot.revision[:12])
         result.skipped_kinds.update(snapshot.skipped_kinds)
         result.problems.extend(problem.as_dict() for problem in snapshot.problems)
+    fabric.set_connection_state(ConnectionStatusChoices.CONNECTED)
+    git, cluster = snapshots.get(OriginChoices.GIT), snapshots.get(OriginChoices.CLUSTER)
+    result.git_commit = git.revision if git else ""
+    result.cluster_revision = cluster.revision if cluster else ""
     return git, cluster
 
 
@@ -110,10 +77,11 @@ def run_sync(fabric, *, dry_run=False, user=None, request_id=None, logger=None):
                         request_id=str(request_id or ""))
     if not dry_run:
         fabric.set_sync_state(SyncStatusChoices.SYNCING)
+    sources = fabric_sources(fabric)
     try:
-        git, cluster = _load(fabric, result, log)
+        git, cluster = _load(fabric, sources, result, log)
     except SourceError as e:
-        return _fail(fabric, result, redact(e, fabric.secrets), log)
+        return _fail(fabric, result, redact(e, source_secrets(sources)), log)
     for kind, why in result.skipped_kinds.items():
         log.warning("Skipped %s: %s", kind, why)
     if result.problems:
@@ -124,7 +92,7 @@ def run_sync(fabric, *, dry_run=False, user=None, request_id=None, logger=None):
             more = len(result.problems) - PROBLEMS_IN_ERROR
             error = f"{len(result.problems)} problem(s) in the input; nothing was changed:\n{listed}"
             return _fail(fabric, result, error + (f"\n... and {more} more" if more > 0 else ""), log)
-        result.outcome = OUTCOME_PARTIAL
+        result.outcome = SyncOutcomeChoices.PARTIAL
 
     rows = merge_snapshots(git, cluster)
     result.drift_count = sum(1 for kind_rows in rows.values() for row in kind_rows.values()
@@ -140,7 +108,7 @@ def run_sync(fabric, *, dry_run=False, user=None, request_id=None, logger=None):
     totals = result.totals()
     log.info("Applied: %(created)d created, %(updated)d updated, %(deleted)d deleted, %(unchanged)d unchanged",
              totals)
-    in_sync = result.outcome == OUTCOME_SUCCESS and result.drift_count == 0
+    in_sync = result.outcome == SyncOutcomeChoices.SUCCESS and result.drift_count == 0
     fabric.set_sync_state(SyncStatusChoices.IN_SYNC if in_sync else SyncStatusChoices.OUT_OF_SYNC)
     return result
 
@@ -150,7 +118,7 @@ def _describe(problem):
 
 
 def _fail(fabric, result, error, log):
-    result.outcome = OUTCOME_FAILED
+    result.outcome = SyncOutcomeChoices.FAILED
     result.error = error
     log.error("Sync failed: %s", error)
     if not result.dry_run:

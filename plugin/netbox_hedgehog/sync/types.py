@@ -1,12 +1,14 @@
 """
-What a source hands to the reconcile: plain data, no Django.
+The interface every source implements, and what a source hands to the reconcile: plain data, no database.
 
 A source either returns a `SourceSnapshot` (possibly with per-object `problems`) or raises
 `SourceError`, in which case the run changes nothing.
 """
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
-__all__ = ("Problem", "SourceError", "SourceObject", "SourceSnapshot", "redact")
+from ..choices import OriginChoices
+
+__all__ = ("ConnectionReport", "FabricSource", "Problem", "SourceError", "SourceObject", "SourceSnapshot", "redact")
 
 
 @dataclass(frozen=True)
@@ -69,3 +71,58 @@ def redact(text, secrets):
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, "********")
     return text
+
+
+@dataclass
+class ConnectionReport:
+    """What "Test connection" found out about one source, or about all of a fabric's sources together."""
+
+    ok: bool
+    message: str
+    crds_found: list[str] = field(default_factory=list)  # kind names the cluster serves
+    crds_missing: list[str] = field(default_factory=list)
+
+    def as_dict(self):
+        return asdict(self)
+
+
+class FabricSource:
+    """
+    One kind of place a fabric's objects come from, the way NetBox's core `DataBackend` classes are: built from
+    the fabric's fields, read with `load()`, checked with `test_connection()`, and with the `secrets` its
+    messages never show. The runner and "Test connection" only ever talk to this interface (sync/sources.py
+    lists the implementations).
+    """
+
+    name = ""  # registry key
+    label = ""  # how messages name it: "Git", "Kubernetes"
+    # Which side of the merge the snapshot is: Git is the desired state, the cluster the actual one.
+    role = OriginChoices.GIT
+
+    @classmethod
+    def configured(cls, fabric):
+        """Whether `fabric` uses this source."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_fabric(cls, fabric, setting):
+        """The source for `fabric`; `setting(name)` reads a plugin setting. Never raises: an unusable
+        configuration is reported by load() and test_connection()."""
+        raise NotImplementedError
+
+    def describe(self):
+        """Where this source reads from, for the run's log."""
+        return self.label
+
+    def load(self):
+        """A SourceSnapshot of every object, or SourceError (its message already redacted)."""
+        raise NotImplementedError
+
+    def test_connection(self):
+        """A ConnectionReport; cheap (no full load) and never raises."""
+        raise NotImplementedError
+
+    @property
+    def secrets(self):
+        """Values that must never appear in a message, a log or a page."""
+        return []

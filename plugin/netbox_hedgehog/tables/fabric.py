@@ -9,7 +9,7 @@ __all__ = ("HedgehogFabricTable",)
 
 
 class HedgehogFabricTable(NetBoxTable):
-    """The secret fields (kubernetes_token, git_password) are deliberately not columns, so never exported."""
+    """The secret fields (models.fabric.SECRET_FIELDS) are deliberately not columns, so never exported."""
 
     name = tables.Column(verbose_name=_("Name"), linkify=True)
     status = columns.ChoiceFieldColumn(verbose_name=_("Status"))
@@ -28,7 +28,8 @@ class HedgehogFabricTable(NetBoxTable):
         model = HedgehogFabric
         fields = (
             "pk", "id", "name", "description", "status", "kubernetes_server", "kubernetes_namespace",
-            "kubernetes_verify_tls", "git_url", "git_branch", "git_path", "git_username", "sync_enabled",
+            "kubernetes_verify_tls", "kubernetes_context", "git_url", "git_branch", "git_path", "git_username",
+            "sync_enabled",
             "scheduler_enabled", "sync_interval", "skip_invalid_objects", "sync_status", "connection_status",
             "last_sync", "last_sync_attempt", "sync_error", "connection_error", "comments", "tags", "created",
             "last_updated", "actions",

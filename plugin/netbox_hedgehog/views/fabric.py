@@ -4,7 +4,8 @@ from utilities.views import register_model_view
 
 from .. import filtersets, forms, tables
 from ..models import HedgehogFabric
-from .status import banner_problems
+from ..models.fabric import SECRET_FIELDS
+from ..status import banner_problems
 from .sync import run_panel_context
 
 __all__ = (
@@ -36,11 +37,7 @@ class HedgehogFabricView(generic.ObjectView):
             **run_panel_context(instance, request.user),
             "health_problems": banner_problems(request.user),
             # Whether a secret is stored, never the secret itself.
-            "secrets_set": {
-                "kubernetes_token": bool(instance.kubernetes_token),
-                "kubernetes_ca_cert": bool(instance.kubernetes_ca_cert),
-                "git_password": bool(instance.git_password),
-            },
+            "secrets_set": {name: bool(getattr(instance, name)) for name in (*SECRET_FIELDS, "kubernetes_ca_cert")},
         }
 
 

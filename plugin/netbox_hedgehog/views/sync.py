@@ -12,7 +12,8 @@ from utilities.views import GetReturnURLMixin, register_model_view
 from ..choices import DriftChoices
 from ..jobs import FabricSyncJob, enqueue_sync
 from ..models import HEDGEHOG_MODELS, HedgehogFabric
-from ..queues import QUEUE_HIGH, live_worker_count
+from ..queues import QUEUE_HIGH, any_live_worker
+from ..status import next_due
 
 __all__ = ("HedgehogFabricRunPanelView", "HedgehogFabricSyncView", "HedgehogFabricTestConnectionView",
            "run_panel_context")
@@ -40,7 +41,7 @@ class HedgehogFabricSyncView(FabricActionView):
         if not created:
             messages.info(request, _("A sync of {fabric} is already {status} (job #{id}).").format(
                 fabric=fabric, status=job.get_status_display().lower(), id=job.pk))
-        elif not live_worker_count(QUEUE_HIGH):
+        elif not any_live_worker(QUEUE_HIGH):
             messages.warning(request, _("Queued sync job #{id} for {fabric}, but no worker is running: it will run "
                                         "once a worker is started.").format(id=job.pk, fabric=fabric))
         else:
@@ -92,21 +93,21 @@ def object_counts(fabric, user):
 def run_panel_context(fabric, user):
     """What the live part of the fabric page shows: status, latest run, and the object counts it changes."""
     latest = FabricSyncJob.get_jobs(fabric).order_by("-created").first()
-    active = latest is not None and latest.status in (JobStatusChoices.STATUS_PENDING,
-                                                      JobStatusChoices.STATUS_SCHEDULED,
-                                                      JobStatusChoices.STATUS_RUNNING)
+    active = latest is not None and latest.status in JobStatusChoices.ENQUEUED_STATE_CHOICES
     data = latest.data if latest is not None and isinstance(latest.data, dict) else {}
-    counts = data.get("counts") or {}
+    run_counts = data.get("counts") or {}
+    counts = object_counts(fabric, user)
     return {
         "object": fabric,
         "latest_run": latest,
         "run_active": active,
         "run_data": data,
-        "run_counts": sorted((kind, c) for kind, c in counts.items() if any(c.values())),
+        "run_counts": sorted((kind, c) for kind, c in run_counts.items() if any(c.values())),
         "run_problems": (data.get("problems") or [])[:20],
-        "workers_alive": live_worker_count(QUEUE_HIGH) > 0,
-        "object_counts": object_counts(fabric, user),
-        "next_due": fabric.next_due,
+        "workers_alive": any_live_worker(QUEUE_HIGH),
+        "object_counts": counts,
+        "drift_count": sum(row["drifted"] for row in counts),
+        "next_due": next_due(fabric),
     }
 
 

@@ -11,7 +11,7 @@ LABELS = {"ok": "ok", "warning": "WARNING", "error": "ERROR"}
 class Command(BaseCommand):
     help = ("Check this installation: PostgreSQL, Redis, migrations, workers on high/default/low and their "
             "versions, the scheduler sidecar and its registrations, overdue, stuck and failing fabrics, failed "
-            "runs, and no Celery. One line per check; exits 1 if any check is an error.")
+            "runs. One line per check; exits 1 if any check is an error.")
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", dest="as_json", help="print the results as JSON")

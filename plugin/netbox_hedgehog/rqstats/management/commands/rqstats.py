@@ -32,15 +32,13 @@ class Command(RQStatsCommand):
 def hedgehog_statistics():
     import django_rq
     from rq.registry import FailedJobRegistry
-    from rq.worker import Worker
 
-    from netbox_hedgehog.queues import QUEUE_DEFAULT, QUEUE_HIGH, QUEUE_LOW, redis_connection
+    from netbox_hedgehog.queues import QUEUE_DEFAULT, QUEUE_HIGH, QUEUE_LOW, live_workers
     from netbox_hedgehog.scheduling import registrations, scheduler_status
 
-    connection = redis_connection()
     workers = [{"name": w.name, "queues": w.queue_names(), "state": w.get_state(), "hostname": w.hostname,
                 "pid": w.pid, "current_job": w.get_current_job_id(), "last_heartbeat": w.last_heartbeat}
-               for w in Worker.all(connection=connection)]
+               for w in live_workers()]
     queued, failed = {}, {}
     for name in (QUEUE_HIGH, QUEUE_DEFAULT, QUEUE_LOW):
         queue = django_rq.get_queue(name)
@@ -54,5 +52,6 @@ def hedgehog_statistics():
 
 
 def _is_sync(job):
-    return job is not None and job.func_name in ("netbox_hedgehog.jobs.run_scheduled_sync",
-                                                 "netbox_hedgehog.jobs.FabricSyncJob.handle")
+    from netbox_hedgehog.jobs import SYNC_FUNCTIONS
+
+    return job is not None and job.func_name in SYNC_FUNCTIONS
