@@ -3,8 +3,8 @@ Hedgehog objects from YAML text, and the checks a set of them must pass before i
 
 Django-free and shared by the sources: `parse_documents` turns one file into objects and
 problems, `check_duplicates` and `check_references` look at the whole set, `validate` applies
-both and says which objects are left. `connection_endpoints` is the one place that knows where
-a Connection keeps its ports.
+both and says which objects are left. `connection_endpoints` and `connection_links` are the one
+place that knows where a Connection keeps its ports.
 """
 import re
 
@@ -20,6 +20,7 @@ __all__ = (
     "check_duplicates",
     "check_references",
     "connection_endpoints",
+    "connection_links",
     "file_too_large",
     "parse_documents",
     "validate",
@@ -208,6 +209,25 @@ def connection_endpoints(spec):
     if not conn_type:
         return "", []
     return conn_type, sorted({port for _, port in _ports(spec[conn_type])})
+
+
+def connection_links(spec):
+    """
+    (connection type, links) of a Connection spec, one entry per cable: (the key listing it — `link`, `links`,
+    `peerLinks`, `sessionLinks` —, [(role, "device/port"), ...] in spec order). ("", []) if it has no type.
+    """
+    conn_type = _connection_type(spec)
+    body = spec[conn_type] if conn_type else None
+    if not isinstance(body, dict):
+        return conn_type, []
+    links = []
+    for key, value in body.items():
+        items = [value] if key == "link" else value if isinstance(value, list) else []
+        for item in items:
+            ports = list(_ports(item)) if isinstance(item, dict) else []
+            if ports:
+                links.append((key, ports))
+    return conn_type, links
 
 
 class _Index:
