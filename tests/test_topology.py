@@ -256,6 +256,27 @@ def test_gateways_are_drawn_from_the_far_end_of_gateway_connections(tmp_path, ad
 
 
 @pytest.mark.django_db
+def test_mesh_links_arc_over_the_leaves_between(admin):
+    fabric = HedgehogFabric.objects.create(name="mesh", git_url="https://git.example.com/mesh.git")
+    for name in ("leaf-01", "leaf-02", "leaf-03"):
+        Switch.objects.create(fabric=fabric, name=name, role="server-leaf", origin=OriginChoices.GIT)
+    for first, second in (("leaf-01", "leaf-02"), ("leaf-01", "leaf-03")):
+        Connection.objects.create(fabric=fabric, name=f"{first}--mesh--{second}", origin=OriginChoices.GIT, spec={
+            "mesh": {"links": [{"leaf1": {"port": f"{first}/E1/{second[-1]}"}, "leaf2": {"port": f"{second}/E1/1"}}]}})
+    topology = topology_of(fabric, admin)
+    assert topology.tier("spine") == []  # a mesh fabric has no spines
+    neighbours, far = link(topology, "leaf-01--mesh--leaf-02"), link(topology, "leaf-01--mesh--leaf-03")
+    assert neighbours.shape == "peer"
+    assert far.shape == "arc"
+    (x1, y1), (_cx, cy), (x2, y2) = far.points
+    leaves = {node.name: node for node in topology.tier("leaf")}
+    assert y1 == y2 == leaves["leaf-01"].y  # from the top of one leaf to the top of the other
+    assert leaves["leaf-01"].x < x1 < x2 < leaves["leaf-03"].x + leaves["leaf-03"].width
+    assert 0 < (y1 + cy) / 2 < y1  # the curve's top stays inside the picture
+    assert_readable(topology)
+
+
+@pytest.mark.django_db
 def test_the_layout_is_deterministic(tmp_path, admin):
     fabric = sync_samples(tmp_path, "lab", LAB)
     first, second = topology_of(fabric, admin), topology_of(fabric, admin)

@@ -806,7 +806,8 @@ class _Placement:
             if link.shape in (SHAPE_LINE, SHAPE_ARC):
                 start, end = anchors[(link.id, 0)], anchors[(link.id, 1)]
                 if link.shape == SHAPE_ARC:
-                    rise = min(ARC_MAX, ARC_MIN + abs(end[0] - start[0]) * 0.15)
+                    # The curve's top is half the rise above its ends: keep it inside the picture.
+                    rise = min(ARC_MAX, ARC_MIN + abs(end[0] - start[0]) * 0.15, 2 * (min(start[1], end[1]) - 4))
                     link.points = [start, (round((start[0] + end[0]) / 2), round(min(start[1], end[1]) - rise)), end]
                 else:
                     link.points = [start, end]
