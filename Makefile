@@ -60,3 +60,4 @@ test: lint migrations-check pytest e2e
 bench: venv services
 	$(TEST_ENV) $(BIN)/python benchmarks/sync.py
 	$(TEST_ENV) $(BIN)/python benchmarks/scheduler.py
+	$(TEST_ENV) $(BIN)/python benchmarks/topology.py

@@ -5,7 +5,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TEMPLATE_DB = "test_netbox_hedgehog"  # what `make test` leaves behind (pytest-django --reuse-db)
+# What `make test` leaves behind (pytest-django --reuse-db); HEDGEHOG_BENCH_TEMPLATE_DB picks another copy.
+TEMPLATE_DB = os.environ.get("HEDGEHOG_BENCH_TEMPLATE_DB", "test_netbox_hedgehog")
 DEFAULT_DB = "bench_netbox_hedgehog"
 
 

@@ -3,7 +3,7 @@ Where a Connection keeps its ports: the one place that knows the shape of a Conn
 filter columns, the input checks and the pictures.
 """
 
-__all__ = ("CONNECTION_TYPES", "connection_endpoints", "connection_ports", "connection_type")
+__all__ = ("CONNECTION_TYPES", "connection_endpoints", "connection_links", "connection_ports", "connection_type")
 
 # Every connection type in wiring.githedgehog.com_connections.yaml.
 CONNECTION_TYPES = (
@@ -37,3 +37,22 @@ def connection_endpoints(spec):
     if not conn_type:
         return "", []
     return conn_type, sorted({port for _, port in connection_ports(spec[conn_type])})
+
+
+def connection_links(spec):
+    """
+    (connection type, links) of a Connection spec, one entry per cable: (the key listing it — `link`, `links`,
+    `peerLinks`, `sessionLinks` —, [(role, "device/port"), ...] in spec order). ("", []) if it has no type.
+    """
+    conn_type = connection_type(spec)
+    body = spec[conn_type] if conn_type else None
+    if not isinstance(body, dict):
+        return conn_type, []
+    links = []
+    for key, value in body.items():
+        items = [value] if key == "link" else value if isinstance(value, list) else []
+        for item in items:
+            ports = list(connection_ports(item)) if isinstance(item, dict) else []
+            if ports:
+                links.append((key, ports))
+    return conn_type, links

@@ -280,6 +280,14 @@ class Emulator:
             raise RuntimeError(f"the Kubernetes emulator did not start: {line!r}")
         self.url = line
 
+    def reload(self):
+        """Serve what the objects file holds now (see tests/e2e/emulator.py)."""
+        self.process.send_signal(signal.SIGHUP)
+        ready, _, _ = select.select([self.process.stdout], [], [], 30)
+        line = self.process.stdout.readline().strip() if ready else ""
+        if not line.startswith("reloaded"):
+            raise RuntimeError(f"the Kubernetes emulator did not reload: {line!r}")
+
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

@@ -4,7 +4,8 @@ The Kubernetes emulator of tests/kube_emulator as a process, plus a per-request 
     python -m tests.e2e.emulator --port P --objects FILE.yaml [--token T] [--delay SECONDS]
 
 The browser tests slow the cluster down a little so that a run lasts a few seconds and a person (or
-the test) can see it go from queued to running to done on the fabric page.
+the test) can see it go from queued to running to done on the fabric page. On SIGHUP it reads the
+objects files again and serves what they hold now (the cluster changed), then prints "reloaded N".
 """
 import argparse
 import signal
@@ -25,14 +26,19 @@ def main(argv=None):
     objects, _left_out = read_objects(args.objects)
     emulator = KubeEmulator(objects, token=args.token, port=args.port)
     emulator.delay(args.delay)
-    stop = threading.Event()
+    stop, reload = threading.Event(), threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, lambda *_: reload.set())
     emulator.start()
     print(emulator.url, flush=True)
     try:
-        while not stop.wait(0.5):
-            pass
+        while not stop.wait(0.2):
+            if reload.is_set():
+                reload.clear()
+                objects, _left_out = read_objects(args.objects)
+                emulator.set_objects(objects)
+                print(f"reloaded {len(objects)}", flush=True)
     finally:
         emulator.stop()
     return 0

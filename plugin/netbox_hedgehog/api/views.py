@@ -1,12 +1,17 @@
+import json
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.routers import APIRootView
+from rest_framework.settings import api_settings
 
 from core.api.serializers import JobSerializer
 from netbox.api.authentication import TokenSyncPermission
@@ -37,6 +42,32 @@ class ConnectionCheckSerializer(drf_serializers.Serializer):
     crds_found = drf_serializers.ListField(child=drf_serializers.CharField())
     crds_missing = drf_serializers.ListField(child=drf_serializers.CharField())
     connection_status = drf_serializers.CharField()
+
+
+class SVGRenderer(BaseRenderer):
+    """`?format=svg` or `Accept: image/svg+xml`: the picture itself. Errors (a dict) stay JSON."""
+
+    media_type = "image/svg+xml"
+    format = "svg"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, str):
+            return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return json.dumps(data)
+
+
+TOPOLOGY_PARAMETERS = [
+    OpenApiParameter("vpc", OpenApiTypes.STR, many=True,
+                     description="Highlight the servers attached to this VPC and the leaves they use (repeatable)"),
+    OpenApiParameter("group", OpenApiTypes.STR, many=True,
+                     description="Only the switches of this switch group and what is cabled to them (repeatable)"),
+    OpenApiParameter("problems", OpenApiTypes.BOOL,
+                     description="Only what has a problem (agent, oper-down port, drift), and the ends of such links"),
+]
 
 
 class HedgehogFabricViewSet(NetBoxModelViewSet):
@@ -70,6 +101,26 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         options.is_valid(raise_exception=True)
         job, _created = enqueue_sync(fabric, user=request.user, dry_run=options.validated_data["dry_run"])
         return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(parameters=TOPOLOGY_PARAMETERS, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"], renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, SVGRenderer])
+    def topology(self, request, pk):
+        """
+        The fabric's topology: nodes by tier with positions and state, links with their cables and state, as JSON;
+        with `?format=svg` or `Accept: image/svg+xml`, the picture of the Topology tab. Filters: `vpc`, `group`,
+        `problems`; a bad filter answers 400 naming it.
+        """
+        from ..topology import build_topology, load_fabric, parse_filters, render_svg
+
+        fabric = get_object_or_404(self.queryset, pk=pk)  # restricted to what the user may view: 404 otherwise
+        data = load_fabric(fabric, request.user)
+        filters, errors = parse_filters(request.query_params, data)
+        if errors:
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        topology = build_topology(data, filters)
+        if request.accepted_renderer.format == SVGRenderer.format:
+            return Response(render_svg(topology, standalone=True))
+        return Response(topology.as_dict(url=lambda path: path and request.build_absolute_uri(path)))
 
     @extend_schema(request=None, responses={200: ConnectionCheckSerializer})
     @action(detail=True, methods=["post"], url_path="test-connection")

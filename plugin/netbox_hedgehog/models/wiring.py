@@ -8,10 +8,20 @@ from django.utils.translation import gettext_lazy as _
 from ..connections import connection_endpoints
 from .base import HedgehogObject, spec_text, unique_per_fabric
 
-__all__ = ("AGENT_ALIVE_WINDOW", "Connection", "Server", "Switch", "SwitchGroup", "VLANNamespace")
+__all__ = ("AGENT_ALIVE_WINDOW", "PORT_OPER_UP", "Connection", "Server", "Switch", "SwitchGroup", "VLANNamespace",
+           "port_oper")
 
 # A switch agent whose last heartbeat is older than this is reported as not alive.
 AGENT_ALIVE_WINDOW = timedelta(minutes=1)
+# The oper state of a working port; any other reported state is a port that does not work.
+PORT_OPER_UP = "up"
+
+
+def port_oper(interfaces, port):
+    """The oper state a switch's agent reports for `port` (its `agent_interfaces`); "" when it reports none."""
+    state = interfaces.get(port) if isinstance(interfaces, dict) else None
+    oper = state.get("oper") if isinstance(state, dict) else None
+    return str(oper) if oper not in (None, "") else ""
 
 
 class VLANNamespace(HedgehogObject):
@@ -116,7 +126,7 @@ class Connection(HedgehogObject):
         for endpoint in self.endpoints:
             device, _slash, port = endpoint.partition("/")
             if device in interfaces:
-                states.append((endpoint, ((interfaces[device] or {}).get(port) or {}).get("oper", "")))
+                states.append((endpoint, port_oper(interfaces[device], port)))
         return states
 
     @classmethod
