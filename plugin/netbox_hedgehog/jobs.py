@@ -24,6 +24,7 @@ from netbox.plugins import get_plugin_config
 
 from . import __version__
 from .choices import SyncStatusChoices
+from .legacy import current_legacy_schema
 from .locks import fabric_lock, lock_holder, release_fabric_lock, rq_job_alive
 from .models import HedgehogFabric
 from .queues import QUEUE_DEFAULT, QUEUE_HIGH, QUEUE_LOW
@@ -227,6 +228,9 @@ class HousekeepingJob(JobRunner):
         return super().enqueue(*args, **kwargs)
 
     def run(self, *args, **kwargs):
+        if (schema := current_legacy_schema()) is not None:
+            self.logger.warning("Skipped: %s", schema.message)
+            return
         closed = sweep_stale_runs()
         removed = _prune_git_caches()
         self.logger.info("Closed %d interrupted run(s); removed %d stale Git cache(s)", closed, removed)
