@@ -371,22 +371,25 @@ def test_upgrade_of_the_topology_planning_line(scratch, legacy_database):
 
 
 @pytest.fixture
-def legacy_cache(monkeypatch):
-    """A fresh per-process cache of the detection, re-checked on every request."""
+def predecessor_table(monkeypatch):
+    """One of the predecessor's tables, in this test's transaction (enough to be recognised), and a fresh cache of
+    the detection that looks again on every request. Yields a function that drops the table again."""
     monkeypatch.setattr(legacy, "_cache", {"clean": False, "schema": None, "checked": 0.0})
     monkeypatch.setattr(legacy, "RECHECK_SECONDS", 0)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE netbox_hedgehog_topologyplan (id bigint PRIMARY KEY)")
+
+    def drop():
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE netbox_hedgehog_topologyplan")
+
+    return drop
 
 
-def test_the_plugins_pages_explain_instead_of_failing(client, admin_user, legacy_cache):
-    """One of the predecessor's own tables in the (transactional) test database is enough to be recognised."""
+def test_the_plugins_pages_explain_instead_of_failing(client, admin_user, predecessor_table):
     from netbox_hedgehog.widgets import HedgehogStatusWidget
 
     client.force_login(admin_user)
-    assert client.get("/plugins/hedgehog/fabrics/").status_code == 200
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE netbox_hedgehog_topologyplan (id bigint PRIMARY KEY)")
-    legacy._cache["clean"] = False
-
     page = client.get("/plugins/hedgehog/fabrics/")
     assert page.status_code == 503
     text = page.content.decode()
@@ -400,10 +403,33 @@ def test_the_plugins_pages_explain_instead_of_failing(client, admin_user, legacy
     # NetBox's own pages are not touched.
     assert client.get("/dcim/sites/").status_code == 200
 
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE netbox_hedgehog_topologyplan")
+    # After the upgrade the next look finds our schema, and the answer is kept for the process.
+    predecessor_table()
     assert client.get("/plugins/hedgehog/fabrics/").status_code == 200
+    assert client.get("/api/plugins/hedgehog/fabrics/").status_code == 200
     assert legacy._cache["clean"] is True
+
+
+def test_no_migration_runs_on_the_predecessors_schema_whoever_calls_migrate(predecessor_table):
+    """The pre_migrate receiver stops a plan even when something other than our `migrate` command runs it."""
+    from django.apps import apps
+    from django.core.management.base import CommandError
+    from django.db.models.signals import pre_migrate
+
+    app_config = apps.get_app_config("netbox_hedgehog")
+    # Only one of its tables: our own 0001_initial record is not taken for the predecessor's.
+    with pytest.raises(CommandError, match=r"schema of hh-netbox-plugin, topology-planning line \(branch main\): "):
+        pre_migrate.send(sender=app_config, app_config=app_config, verbosity=0, interactive=False, using="default",
+                         plan=[], apps=apps)
+
+
+def test_housekeeping_waits_for_the_upgrade(predecessor_table):
+    from netbox_hedgehog.jobs import HousekeepingJob
+
+    job = HousekeepingJob.enqueue(immediate=True)
+    job.refresh_from_db()
+    assert job.status == "completed" and not job.data
+    assert any("hedgehog_upgrade_legacy" in entry["message"] for entry in job.log_entries), job.log_entries
 
 
 def test_the_predecessors_credentials_decrypt_with_its_key_derivation():

@@ -229,7 +229,7 @@ class HousekeepingJob(JobRunner):
 
     def run(self, *args, **kwargs):
         if (schema := current_legacy_schema()) is not None:
-            self.logger.warning("Skipped: %s", schema.message)
+            self.logger.warning(f"Skipped: {schema.message}")
             return
         closed = sweep_stale_runs()
         removed = _prune_git_caches()

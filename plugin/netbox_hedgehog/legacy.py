@@ -166,9 +166,10 @@ def detect(connection=None):
         evidence.append(f"its table(s) {', '.join(legacy_tables)}")
     legacy_columns = sorted(fabric_columns & {*SHARED_FABRIC_COLUMNS, *(c for line in LINES.values()
                                                                           for c in line.fabric_columns)})
+    without_ours = bool(fabric_columns) and not fabric_columns & set(OWN_FABRIC_COLUMNS)
     if legacy_columns:
         evidence.append(f"its fabric column(s) {', '.join(legacy_columns)}")
-    elif fabric_columns and not fabric_columns & set(OWN_FABRIC_COLUMNS):
+    elif without_ours:
         evidence.append(f"a fabric table without this plugin's columns ({', '.join(OWN_FABRIC_COLUMNS)})")
     if not evidence:
         return None
@@ -180,8 +181,11 @@ def detect(connection=None):
                 or fabric_columns & set(candidate.fabric_columns)):
             line = candidate.key
             break
-    # The predecessor's 0001_initial carries our first migration's name, so it counts as one of its records here.
+    # The predecessor's 0001_initial carries our first migration's name: it counts as one of its records when the
+    # others are there, or when the fabric table is the predecessor's.
     names = recorded & known if line is None else recorded & set(LINES[line].migrations)
+    if not legacy_records and not legacy_columns and not without_ours:
+        names = set()
     return LegacySchema(line=line, migrations=_sorted_by_number(names), evidence=tuple(evidence))
 
 
