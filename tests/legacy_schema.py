@@ -21,7 +21,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 __all__ = ("ARGOCD_PASSWORD", "ENCRYPTED_GIT_TOKEN", "KUBERNETES_TOKEN", "LEGACY_SWITCH_ID",
-           "PLAIN_GIT_TOKEN", "build", "encrypt_credentials", "legacy_migrations", "legacy_models")
+           "PLAIN_GIT_TOKEN", "URL_PASSWORD", "build", "encrypt_credentials", "legacy_migrations", "legacy_models")
 
 DATA = Path(__file__).resolve().parent / "data" / "legacy"
 
@@ -29,6 +29,7 @@ PLAIN_GIT_TOKEN = "plain-git-token-SECRET-1"
 ENCRYPTED_GIT_TOKEN = "encrypted-git-token-SECRET-2"
 KUBERNETES_TOKEN = "kubernetes-token-SECRET-3"
 ARGOCD_PASSWORD = "argocd-admin-SECRET-4"
+URL_PASSWORD = "url-password-SECRET-5"
 # Legacy ids of synced objects, far above anything a test sync creates.
 LEGACY_SWITCH_ID = 5000
 
@@ -327,6 +328,15 @@ def _tag_fabric(fabric_id, slug):
     TaggedItem.objects.create(tag=tag, content_type=content_type, object_id=fabric_id)
 
 
+def _fabric_custom_field():
+    """A custom field on fabrics (made while this plugin's fabric table is still there: NetBox fills it in)."""
+    from core.models import ObjectType
+    from extras.models import CustomField
+
+    field = CustomField.objects.create(name="site_code", type="text", label="Site code")
+    field.object_types.set([ObjectType.objects.get(app_label="netbox_hedgehog", model="hedgehogfabric")])
+
+
 def _flowtest_rows(declared, git_url, secret_key):
     repository = declared["GitRepository"].objects.create(
         id=2, name="lab repository", url=git_url,
@@ -346,6 +356,9 @@ def _flowtest_rows(declared, git_url, secret_key):
                   git_repository_url="http://git.example.com/edge.git", sync_interval=120)
     fabric.create(id=15, name="archive", git_repository=stale, gitops_directory="/fabrics/archive/")
     fabric.create(id=18, name="insecure-only", git_repository_url="http://git.example.com/insecure.git")
+    fabric.create(id=21, name="with-creds", git_path="",
+                  git_repository_url=f"https://deployer:{URL_PASSWORD}@git.example.com/with-creds.git",
+                  custom_field_data={"site_code": "AMS", "predecessor_only": "x"})
     _tag_fabric(7, "legacy-tag")
     switch = declared["Switch"].objects
     switch.create(id=LEGACY_SWITCH_ID, fabric_id=7, name="leaf-legacy", spec={"role": "server-leaf"})
@@ -393,6 +406,8 @@ def build(line, *, git_url=""):
     """Turn this database (a copy of the test database) into one the predecessor's `line` left."""
     from django.conf import settings
 
+    if line == "flowtest":
+        _fabric_custom_field()
     _replace_our_schema()
     declared = legacy_models(line)
     with connection.schema_editor() as editor:

@@ -20,7 +20,8 @@ from tests.processes import NETBOX, REPO, netbox_env
 # Every test, the ones driving processes too, so the test database is set up whichever of them run.
 pytestmark = pytest.mark.django_db
 
-SECRETS = (layouts.ENCRYPTED_GIT_TOKEN, layouts.PLAIN_GIT_TOKEN, layouts.KUBERNETES_TOKEN, layouts.ARGOCD_PASSWORD)
+SECRETS = (layouts.ENCRYPTED_GIT_TOKEN, layouts.PLAIN_GIT_TOKEN, layouts.KUBERNETES_TOKEN, layouts.ARGOCD_PASSWORD,
+           layouts.URL_PASSWORD)
 LINE_LABELS = {"flowtest": "GitOps line (branch flowtest)", "main": "topology-planning line (branch main)"}
 
 
@@ -252,6 +253,9 @@ def test_upgrade_of_the_gitops_line(scratch, legacy_database, lab_repo):
         "'validate SSL' off on Git repository 'old repository' has no counterpart",
         "CANNOT carry over  insecure-only (#18)", "needs at least one source",
         "netbox_hedgehog_switch: 1 row(s), kept in netbox_hedgehog_legacy_switch",
+        "carry over  with-creds (#21): Git https://git.example.com/with-creds.git",
+        "the credentials in the Git URL are moved to the Git username and password fields",
+        "custom field data predecessor_only is not carried over",
     ):
         assert phrase in out, phrase
     assert "netbox_hedgehog_hedgehogresource: " not in out  # empty tables are not listed
@@ -261,13 +265,14 @@ def test_upgrade_of_the_gitops_line(scratch, legacy_database, lab_repo):
 
     applied = netbox(database, "hedgehog_upgrade_legacy", "--apply")
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "created 4 fabric(s): prod (#3), gitops-lab (#7), edge (#12), archive (#15)" in applied.stdout
+    assert "created 5 fabric(s): prod (#3), gitops-lab (#7), edge (#12), archive (#15), with-creds (#21)" \
+        in applied.stdout
     assert "moved its 28 migration record(s) to netbox_hedgehog_legacy_django_migrations" in applied.stdout
     assert "Applying netbox_hedgehog.0001_initial... OK" in applied.stdout
     assert not any(secret in applied.stdout + applied.stderr for secret in SECRETS)
 
     carried = fabrics(scratch, database)
-    assert sorted(carried) == ["archive", "edge", "gitops-lab", "prod"]
+    assert sorted(carried) == ["archive", "edge", "gitops-lab", "prod", "with-creds"]
     lab, prod, edge, archive = carried["gitops-lab"], carried["prod"], carried["edge"], carried["archive"]
     assert (lab["id"], lab["git_url"], lab["git_path"], lab["git_password"], lab["sync_interval"]) == (
         7, lab_repo.url, "", layouts.ENCRYPTED_GIT_TOKEN, 10)
@@ -278,16 +283,21 @@ def test_upgrade_of_the_gitops_line(scratch, legacy_database, lab_repo):
     assert (edge["git_url"], edge["kubernetes_server"], edge["status"]) == ("", "https://edge-control:6443", "planned")
     assert scratch.query(database, "SELECT count(*) FROM netbox_hedgehog_hedgehogfabric f JOIN "
                                    "netbox_hedgehog_legacy_hedgehogfabric l ON l.id = f.id AND l.created = f.created "
-                                   "WHERE f.created < now() - interval '1 year'") == [(4,)]
+                                   "WHERE f.created < now() - interval '1 year'") == [(5,)]
     assert (archive["git_url"], archive["git_path"], archive["git_password"]) == (
         "https://git.example.com/old.git", "fabrics/archive", "")
+    with_creds = carried["with-creds"]
+    assert (with_creds["git_url"], with_creds["git_username"], with_creds["git_password"]) == (
+        "https://git.example.com/with-creds.git", "deployer", layouts.URL_PASSWORD)
+    assert scratch.query(database, "SELECT custom_field_data FROM netbox_hedgehog_hedgehogfabric WHERE id = 21") \
+        == [({"site_code": "AMS"},)]
     # The fabric's tag (extras_taggeditem, same object type and id) is its tag still.
     assert scratch.query(database, "SELECT t.slug FROM extras_taggeditem ti JOIN extras_tag t ON t.id = ti.tag_id "
                                    "JOIN django_content_type ct ON ct.id = ti.content_type_id "
                                    "WHERE ct.model = 'hedgehogfabric' AND ti.object_id = 7") == [("legacy-tag",)]
     # The copy, for a rollback, and the migration records.
     assert scratch.query(database, "SELECT id, name FROM netbox_hedgehog_legacy_hedgehogfabric ORDER BY id") == [
-        (3, "prod"), (7, "gitops-lab"), (12, "edge"), (15, "archive"), (18, "insecure-only")]
+        (3, "prod"), (7, "gitops-lab"), (12, "edge"), (15, "archive"), (18, "insecure-only"), (21, "with-creds")]
     assert [name for (name,) in scratch.query(
         database, "SELECT name FROM netbox_hedgehog_legacy_django_migrations ORDER BY id")] == \
         layouts.legacy_migrations("flowtest")
@@ -319,7 +329,7 @@ def test_upgrade_of_the_gitops_line(scratch, legacy_database, lab_repo):
     assert "netbox_hedgehog_legacy_hedgehogfabric" in dropped.stdout
     assert scratch.query(database, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'netbox_hedgehog_legacy_%'") \
         == []
-    assert sorted(fabrics(scratch, database)) == ["archive", "edge", "gitops-lab", "prod"]
+    assert sorted(fabrics(scratch, database)) == ["archive", "edge", "gitops-lab", "prod", "with-creds"]
     assert doctor_levels(database)["legacy-schema"] == (
         "ok", "no schema of hh-netbox-plugin (the predecessor) in the database")
 
@@ -365,6 +375,19 @@ def test_upgrade_of_the_topology_planning_line(scratch, legacy_database):
     doctor = doctor_levels(database)
     for check in ("legacy-schema", "migrations", "schema"):
         assert doctor[check][0] == "ok", doctor[check]
+
+
+def test_a_failed_upgrade_changes_nothing(scratch, legacy_database):
+    """A view in the way of a table this plugin's migrations create: the migration fails, everything rolls back."""
+    database = legacy_database("main")
+    scratch.execute(database, "CREATE VIEW netbox_hedgehog_external AS SELECT 1 AS id")
+    before = state(scratch, database)
+    failed = netbox(database, "hedgehog_upgrade_legacy", "--apply", "--skip-checks")
+    assert failed.returncode != 0
+    assert "the upgrade failed and was rolled back" in failed.stderr and "Nothing was changed" in failed.stderr
+    assert "netbox_hedgehog_external" in failed.stderr and "Traceback" not in failed.stderr
+    assert state(scratch, database) == before
+    assert scratch.query(database, "SELECT count(*) FROM netbox_hedgehog_hedgehogfabric") == [(3,)]
 
 
 # -- the plugin's pages ---------------------------------------------------------------------------

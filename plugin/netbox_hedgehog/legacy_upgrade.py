@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.color import no_style
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from .legacy import FABRIC_TABLE, LEGACY_PREFIX, TABLE_PREFIX, detect, legacy_copies
 
@@ -260,6 +260,7 @@ def _git_source(row, repositories, notes, secret_key):
     # The predecessor wrote folders as "/dir/" or "dir/"; here a path is relative, without the slashes.
     path = path.strip("/")
     url, username, password = _credentials_out_of_url(url, username, password, notes)
+    source = source or ("the Git URL" if password else "")
     if password and not username:
         username = TOKEN_USERNAME
         notes.append(f"the Git token had no username (the predecessor sent it alone): it is carried over as the Git "
@@ -525,7 +526,15 @@ def _ids_past_legacy(cursor, renamed):
 
 def apply_upgrade(stdout=None):
     """Upgrade in one transaction; returns (plan, renamed tables, migration records moved), or None when another
-    run upgraded the database first. UpgradeError (nothing changed) when it cannot go ahead."""
+    run upgraded the database first. UpgradeError (nothing changed) when it cannot go ahead or fails."""
+    try:
+        return _apply(stdout)
+    except DatabaseError as exc:
+        lines = str(exc).strip().splitlines()
+        raise UpgradeError(f"the upgrade failed and was rolled back: {lines[0] if lines else type(exc).__name__}")
+
+
+def _apply(stdout):
     with transaction.atomic():
         with connection.cursor() as cursor:
             # A concurrent `migrate` or upgrade waits, and then finds nothing to do.
@@ -543,10 +552,7 @@ def apply_upgrade(stdout=None):
             renamed = _keep_tables(cursor, plan.tables)
             moved = _move_migration_records(cursor)
         call_command("migrate", interactive=False, verbosity=1 if stdout else 0, stdout=stdout)
-        try:
-            _create_fabrics(plan.carried)
-        except IntegrityError as exc:
-            raise UpgradeError(f"the fabrics could not be created, nothing was changed: {exc}")
+        _create_fabrics(plan.carried)
         with connection.cursor() as cursor:
             _ids_past_legacy(cursor, renamed)
     return plan, renamed, moved
