@@ -86,7 +86,7 @@ def test_doctor_on_a_healthy_stack_then_each_failure(lab_repo, processes):
     assert re.search(rf"\d+ sync run\(s\) since they started ran netbox_hedgehog {re.escape(__version__)}",
                      healthy.stdout), healthy.stdout
     checks = parse(healthy.stdout)
-    expected = {"database", "redis-tasks", "redis-caching", "migrations", "model-changes", "schema",
+    expected = {"database", "redis-tasks", "redis-caching", "legacy-schema", "migrations", "model-changes", "schema",
                 "workers-high", "workers-default", "workers-low", "worker-versions", "scheduler", "registrations",
                 "fabrics-overdue", "fabrics-stuck", "fabrics-failing", "failed-runs"}
     assert set(checks) == expected, healthy.stdout

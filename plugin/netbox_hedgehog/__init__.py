@@ -18,6 +18,8 @@ class HedgehogConfig(PluginConfig):
     min_version = "4.7.0"
     # Ahead of django_rq, so `netbox rqstats` is the plugin's extended version (see rqstats/__init__.py).
     django_apps = ["netbox_hedgehog.rqstats", "django_rq"]
+    # The plugin's pages explain, instead of failing, while the database holds the predecessor's schema.
+    middleware = ["netbox_hedgehog.middleware.LegacySchemaMiddleware"]
     # Every setting is documented in the README ("Configuration").
     default_settings = {
         # Git URL schemes a fabric may use. "file" is for tests and the demo only.
@@ -45,6 +47,12 @@ class HedgehogConfig(PluginConfig):
     def ready(self):
         super().ready()
         validate_settings(get_plugin_config)
+        from django.db.models.signals import pre_migrate
+
+        from .legacy import refuse_legacy_migrate
+
+        # Before any migration of a plan runs; management/commands/migrate.py checks even earlier.
+        pre_migrate.connect(refuse_legacy_migrate, sender=self, dispatch_uid="netbox_hedgehog_legacy_schema")
         # Registers the housekeeping system job with NetBox's worker, and connects the receivers.
         from . import jobs, signals, widgets  # noqa: F401
         from .metrics import register_metrics

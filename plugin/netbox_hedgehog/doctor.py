@@ -230,6 +230,23 @@ def check_schema():
     return Check("schema", OK, f"the {len(models)} plugin tables match the models")
 
 
+def check_legacy_schema():
+    """The database does not hold the predecessor's schema, which `migrate` and the plugin's pages refuse."""
+    from .legacy import LEGACY_PREFIX, PREDECESSOR, UPGRADE_COMMAND, detect, legacy_copies
+
+    schema = detect()
+    if schema is not None:
+        return Check("legacy-schema", ERROR, f"the database holds the schema of {schema.description} "
+                     f"({'; '.join(schema.evidence)}): `netbox migrate` and the plugin's pages refuse to run on it",
+                     f"back up the database, run `{UPGRADE_COMMAND}` to see what it carries over, then "
+                     f"`{UPGRADE_COMMAND} --apply` (README: \"Upgrading from {PREDECESSOR}\")")
+    copies = legacy_copies()
+    if copies:
+        return Check("legacy-schema", OK, f"upgraded from {PREDECESSOR}: its {len(copies)} table(s) are kept as "
+                     f"{LEGACY_PREFIX}* for a rollback (`{UPGRADE_COMMAND} --drop-legacy` removes them)")
+    return Check("legacy-schema", OK, f"no schema of {PREDECESSOR} (the predecessor) in the database")
+
+
 # -- workers ------------------------------------------------------------------------------------
 
 
@@ -500,6 +517,7 @@ CHECKS = (
     ("database", check_database, ()),
     ("redis-tasks", check_redis_tasks, ()),
     ("redis-caching", check_redis_caching, ()),
+    ("legacy-schema", check_legacy_schema, ("database",)),
     ("migrations", check_migrations, ("database",)),
     ("model-changes", check_model_changes, ()),
     ("schema", check_schema, ("database",)),

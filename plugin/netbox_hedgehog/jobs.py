@@ -24,6 +24,7 @@ from netbox.plugins import get_plugin_config
 
 from . import __version__
 from .choices import SyncOutcomeChoices, SyncStatusChoices
+from .legacy import current_legacy_schema
 from .locks import fabric_lock, lock_holder, release_fabric_lock
 from .models import HedgehogFabric
 from .queues import QUEUE_DEFAULT, QUEUE_HIGH, QUEUE_LOW, rq_job_alive
@@ -229,6 +230,9 @@ class HousekeepingJob(JobRunner):
         return super().enqueue(*args, **kwargs)
 
     def run(self, *args, **kwargs):
+        if (schema := current_legacy_schema()) is not None:
+            self.logger.warning(f"Skipped: {schema.message}")
+            return
         closed = sweep_stale_runs()
         removed = _prune_git_caches()
         self.logger.info("Closed %d interrupted run(s); removed %d stale Git cache(s)", closed, removed)

@@ -16,8 +16,11 @@ class HedgehogStatusWidget(DashboardWidget):
     height = 4
 
     def render(self, request):
+        from .legacy import current_legacy_schema
         from .status import banner_problems, fabric_rows
 
+        if (schema := current_legacy_schema()) is not None:
+            return render_to_string("netbox_hedgehog/inc/legacy_schema.html", {"schema": schema})
         if not request.user.has_perm("netbox_hedgehog.view_hedgehogfabric"):
             return render_to_string("netbox_hedgehog/inc/widget_forbidden.html")
         return render_to_string("netbox_hedgehog/inc/status_widget.html", {

@@ -35,6 +35,9 @@ class Command(BaseCommand):
             sys.exit(0 if ok else 1)
         from netbox.plugins import get_plugin_config
 
+        from netbox_hedgehog.legacy import refuse_if_legacy
+
+        refuse_if_legacy()
         _log_to_console_unless_configured()
         sidecar = Sidecar(
             connection, QUEUE_DEFAULT, _fresh_connection(scheduling.desired_schedule),

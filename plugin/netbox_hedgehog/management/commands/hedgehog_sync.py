@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from netbox_hedgehog.legacy import refuse_if_legacy
 from netbox_hedgehog.locks import fabric_lock
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.sync.runner import run_sync
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", dest="as_json", help="print the result as JSON")
 
     def handle(self, *args, fabric, dry_run, as_json, **options):
+        refuse_if_legacy()
         lookup = {"pk": int(fabric)} if fabric.isdigit() else {"name": fabric}
         try:
             instance = HedgehogFabric.objects.get(**lookup)
