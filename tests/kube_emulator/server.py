@@ -4,9 +4,9 @@ A small Kubernetes API server for tests: just what the plugin's Kubernetes sourc
 It serves Hedgehog custom resources from memory the way kube-apiserver does: API discovery per
 group/version, namespaced and cluster-wide lists with `limit`/`continue` pagination and a list
 `resourceVersion`, single-object GETs, 404 for CRDs that are not installed, bearer-token auth
-(401), a forbidden mode (403) and TLS with its own CA. Fault injection (error statuses, delays,
-a connection dropped mid-list, garbage bodies, expired continue tokens) lets tests provoke every
-failure the source must report. It runs in a thread of the test process or as its own process
+(401) or client-certificate auth, a forbidden mode (403) and TLS with its own CA. Fault
+injection (error statuses, delays, a connection dropped mid-list, garbage bodies, expired
+continue tokens) lets tests provoke every failure the source must report. It runs in a thread of the test process or as its own process
 (`python -m tests.kube_emulator`).
 """
 import base64
@@ -71,7 +71,7 @@ class KubeEmulator:
     """
 
     def __init__(self, objects=(), crds=None, token=None, forbidden=False, tls=False, host="127.0.0.1", port=0,
-                 tls_dir=None):
+                 tls_dir=None, client_certs=False):
         self.crds = set(EMULATED_KINDS) if crds is None else set(crds)
         unknown = self.crds - set(EMULATED_KINDS)
         if unknown:
@@ -83,6 +83,10 @@ class KubeEmulator:
         self.port = port
         self.tls_dir = Path(tls_dir) if tls_dir else None
         self.ca_pem = ""
+        # With client_certs (TLS only), a request must present a certificate the emulator's CA issued, like a
+        # kube-apiserver started with --client-ca-file; client_cert_pem and client_key_pem hold one such pair.
+        self.client_certs = client_certs
+        self.client_cert_pem = self.client_key_pem = ""
         self.requests: list[LoggedRequest] = []
         self._lock = threading.Lock()
         self._faults = _Faults()
@@ -139,6 +143,12 @@ class KubeEmulator:
         self.ca_pem = ca.cert_pem.bytes().decode()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._issue_server_cert(ca).configure_cert(context)
+        if self.client_certs:
+            client = ca.issue_cert("hedgehog-reader@example.invalid")
+            self.client_cert_pem = client.cert_chain_pems[0].bytes().decode()
+            self.client_key_pem = client.private_key_pem.bytes().decode()
+            context.verify_mode = ssl.CERT_OPTIONAL
+            context.load_verify_locations(cadata=self.ca_pem)
         return context
 
     def _issue_server_cert(self, ca):
@@ -288,7 +298,9 @@ class KubeEmulator:
                 faults.die_after_pages -= 1
             return delay, None
 
-    def _authorize(self, headers):
+    def _authorize(self, headers, peer_certificate=None):
+        if self.client_certs and not peer_certificate:
+            return 401, _status_body(401, "Unauthorized", "Unauthorized")
         if self.token is not None and headers.get("Authorization") != f"Bearer {self.token}":
             return 401, _status_body(401, "Unauthorized", "Unauthorized")
         if self.forbidden:
@@ -453,7 +465,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         with emulator._lock:
             emulator.requests.append(LoggedRequest("GET", split.path, query))
-        denied = emulator._authorize(self.headers)
+        peer = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
+        denied = emulator._authorize(self.headers, peer)
         delay, fault = emulator._fault_for(split.path, authorized=denied is None)
         if delay:
             time.sleep(delay)
