@@ -6,8 +6,8 @@ group/version, namespaced and cluster-wide lists with `limit`/`continue` paginat
 `resourceVersion`, single-object GETs, 404 for CRDs that are not installed, bearer-token auth
 (401) or client-certificate auth, a forbidden mode (403) and TLS with its own CA. Fault
 injection (error statuses, delays, a connection dropped mid-list, garbage bodies, expired
-continue tokens) lets tests provoke every failure the source must report. It runs in a thread of the test process or as its own process
-(`python -m tests.kube_emulator`).
+continue tokens) lets tests provoke every failure the source must report. It runs in a thread
+of the test process or as its own process (`python -m tests.kube_emulator`).
 """
 import base64
 import copy
