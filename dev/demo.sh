@@ -42,13 +42,20 @@ stop() {
 
 write_configuration() {
   local conf="$NETBOX_ROOT/conf/configuration.py"
-  [ -f "$conf" ] && return
+  if [ -f "$conf" ]; then
+    # Configurations written before the demo ran with debug off by default.
+    grep -q '^DEBUG = True$' "$conf" && sed -i 's/^DEBUG = True$/DEBUG = os.environ.get("HEDGEHOG_DEMO_DEBUG") == "1"/; 1i import os' "$conf"
+    return
+  fi
   mkdir -p "$NETBOX_ROOT/conf" "$NETBOX_ROOT/media" "$NETBOX_ROOT/scripts" "$NETBOX_ROOT/reports"
   touch "$NETBOX_ROOT/conf/__init__.py"
   cat >"$conf" <<CONF
 # Written by \`make demo\` for this machine only. See README.md, "Configuration".
+import os
+
 ALLOWED_HOSTS = ["*"]
-DEBUG = True
+# Like a production NetBox; \`HEDGEHOG_DEMO_DEBUG=1 make demo\` (after \`make down\`) turns Django's debug mode on.
+DEBUG = os.environ.get("HEDGEHOG_DEMO_DEBUG") == "1"
 SECRET_KEY = "$("$BIN/netbox" secret-key)"
 API_TOKEN_PEPPERS = {1: "$("$BIN/netbox" secret-key)"}
 DATABASES = {"default": {"NAME": "$DB", "USER": "postgres", "PASSWORD": "", "HOST": "127.0.0.1", "PORT": "5432",

@@ -159,132 +159,140 @@ def _server_connection(server, kind, switches, ports):
     return f"{server}--{kind}--{'--'.join(switches)}", {kind: {"links": links}}
 
 
-def generate_fabric(spec):
-    """The manifests of a whole fabric described by `spec`, referenced kinds first."""
-    _check(spec)
-    rng = random.Random(spec.seed)
-    ports = _Ports()
-    link_addresses = _LinkAddresses()
-    objects = defaultdict(list)
+class _Fabric:
+    """What the generator's steps share while one fabric is built: the spec, the names, and the allocators."""
 
-    def add(kind, name, body):
-        objects[kind].append(_manifest(kind, name, body))
+    def __init__(self, spec):
+        self.spec = spec
+        self.rng = random.Random(spec.seed)
+        self.ports = _Ports()
+        self.link_addresses = _LinkAddresses()
+        self.objects = defaultdict(list)
+        self.spines = [_numbered("spine", i, spec.spines) for i in range(spec.spines)]
+        self.leaves = [_numbered("leaf", i, spec.leaves) for i in range(spec.leaves)]
+        self.pairs = _leaf_pairs(self.leaves, spec.mclag)
+        self.border_leaves = self.leaves[:2] if spec.externals else []
+        self.externals = [_numbered("external", i, spec.externals) for i in range(spec.externals)]
+        self.macs = self.rng.sample(range(2**24), len(self.spines) + len(self.leaves))
 
-    spines = [_numbered("spine", i, spec.spines) for i in range(spec.spines)]
-    leaves = [_numbered("leaf", i, spec.leaves) for i in range(spec.leaves)]
-    pairs = _leaf_pairs(leaves, spec.mclag)
-    border_leaves = leaves[:2] if spec.externals else []
-    externals = [_numbered("external", i, spec.externals) for i in range(spec.externals)]
+    def add(self, kind, name, body):
+        self.objects[kind].append(_manifest(kind, name, body))
 
-    # Namespaces
-    subnet_count = spec.vpcs * spec.subnets_per_vpc
-    add("VLANNamespace", "default", {"ranges": [{"from": VLAN_FIRST, "to": max(2999, VLAN_FIRST + subnet_count - 1)}]})
-    add("IPv4Namespace", "default", {"subnets": [VPC_SUPERNET]})
+    def manifests(self):
+        """Every object, referenced kinds first (the KINDS table's order)."""
+        return [obj for kind in KINDS for obj in self.objects[kind.kind]]
 
-    # Switch groups and switches
-    for _members, _redundancy, group in pairs:
+
+def _add_namespaces(fabric):
+    last_vlan = max(2999, VLAN_FIRST + fabric.spec.vpcs * fabric.spec.subnets_per_vpc - 1)
+    fabric.add("VLANNamespace", "default", {"ranges": [{"from": VLAN_FIRST, "to": last_vlan}]})
+    fabric.add("IPv4Namespace", "default", {"subnets": [VPC_SUPERNET]})
+
+
+def _add_switch(fabric, name, role, description, asn, extra):
+    index = len(fabric.objects["Switch"])
+    mac = fabric.macs[index]
+    fabric.add("Switch", name, {
+        "role": role,
+        "description": description,
+        "profile": SPINE_PROFILE if role == "spine" else LEAF_PROFILE,
+        "asn": asn,
+        "ip": f"{MANAGEMENT_BASE + index}/21",
+        "protocolIP": f"{PROTOCOL_BASE + index}/32",
+        "boot": {"mac": f"0c:20:12:{mac >> 16:02x}:{(mac >> 8) & 0xFF:02x}:{mac & 0xFF:02x}"},
+        **extra,
+    })
+
+
+def _add_switches(fabric):
+    """Switch groups (one per redundant leaf pair, one for the border leaves), spines, then leaves."""
+    for _members, _redundancy, group in fabric.pairs:
         if group:
-            add("SwitchGroup", group, {})
-    if border_leaves:
-        add("SwitchGroup", "border", {})
-
-    macs = rng.sample(range(2**24), len(spines) + len(leaves))
-
-    def add_switch(name, role, description, asn, extra):
-        switch_index = len(objects["Switch"])
-        mac = macs[switch_index]
-        body = {
-            "role": role,
-            "description": description,
-            "profile": SPINE_PROFILE if role == "spine" else LEAF_PROFILE,
-            "asn": asn,
-            "ip": f"{MANAGEMENT_BASE + switch_index}/21",
-            "protocolIP": f"{PROTOCOL_BASE + switch_index}/32",
-            "boot": {"mac": f"0c:20:12:{mac >> 16:02x}:{(mac >> 8) & 0xFF:02x}:{mac & 0xFF:02x}"},
-            **extra,
-        }
-        add("Switch", name, body)
-
-    for i, spine in enumerate(spines):
-        add_switch(spine, "spine", f"{spec.name} spine {i + 1}", SPINE_ASN, {})
+            fabric.add("SwitchGroup", group, {})
+    if fabric.border_leaves:
+        fabric.add("SwitchGroup", "border", {})
+    for i, spine in enumerate(fabric.spines):
+        _add_switch(fabric, spine, "spine", f"{fabric.spec.name} spine {i + 1}", SPINE_ASN, {})
     leaf_number = 0
-    for pair_index, (members, redundancy, group) in enumerate(pairs):
+    for pair_index, (members, redundancy, group) in enumerate(fabric.pairs):
         for member in members:
             extra = {"vtepIP": f"{VTEP_BASE + leaf_number}/32", "vlanNamespaces": ["default"]}
-            if member in border_leaves:
+            if member in fabric.border_leaves:
                 extra["groups"] = ["border"]
             if redundancy:
                 extra["redundancy"] = {"group": group, "type": redundancy}
             # MCLAG peers share an ASN; ESLAG and standalone leaves have their own.
             asn = LEAF_ASN_BASE + (2 * pair_index if redundancy == "mclag" else leaf_number)
             leaf_number += 1
-            add_switch(member, "server-leaf", f"{spec.name} leaf {leaf_number}", asn, extra)
+            _add_switch(fabric, member, "server-leaf", f"{fabric.spec.name} leaf {leaf_number}", asn, extra)
 
-    # Switch-to-switch connections
-    for spine in spines:
-        for leaf in leaves:
+
+def _add_switch_connections(fabric):
+    """Spine-leaf fabric links, MCLAG domains, one mesh link, loopbacks, and the border leaves' external links."""
+    ports = fabric.ports
+    for spine in fabric.spines:
+        for leaf in fabric.leaves:
             links = []
             for _ in range(FABRIC_LINKS_PER_SPINE):
-                spine_ip, leaf_ip = link_addresses.pair()
-                links.append({
-                    "spine": {"port": ports.take(spine), "ip": spine_ip},
-                    "leaf": {"port": ports.take(leaf), "ip": leaf_ip},
-                })
-            add("Connection", f"{spine}--fabric--{leaf}", {"fabric": {"links": links}})
-    for members, redundancy, _group in pairs:
+                spine_ip, leaf_ip = fabric.link_addresses.pair()
+                links.append({"spine": {"port": ports.take(spine), "ip": spine_ip},
+                              "leaf": {"port": ports.take(leaf), "ip": leaf_ip}})
+            fabric.add("Connection", f"{spine}--fabric--{leaf}", {"fabric": {"links": links}})
+    for members, redundancy, _group in fabric.pairs:
         if redundancy == "mclag":
             first, second = members
-            domain = {
-                "peerLinks": _switch_to_switch_links(first, second, 2, ports),
-                "sessionLinks": _switch_to_switch_links(first, second, 2, ports),
-            }
-            add("Connection", f"{first}--mclag-domain--{second}", {"mclagDomain": domain})
-    if len(leaves) >= 2:
-        first, second = leaves[:2]
-        first_ip, second_ip = link_addresses.pair()
+            domain = {"peerLinks": _switch_to_switch_links(first, second, 2, ports),
+                      "sessionLinks": _switch_to_switch_links(first, second, 2, ports)}
+            fabric.add("Connection", f"{first}--mclag-domain--{second}", {"mclagDomain": domain})
+    if len(fabric.leaves) >= 2:
+        first, second = fabric.leaves[:2]
+        first_ip, second_ip = fabric.link_addresses.pair()
         mesh_link = {"leaf1": {"port": ports.take(first), "ip": first_ip},
                      "leaf2": {"port": ports.take(second), "ip": second_ip}}
-        add("Connection", f"{first}--mesh--{second}", {"mesh": {"links": [mesh_link]}})
-    for leaf in leaves:
+        fabric.add("Connection", f"{first}--mesh--{second}", {"mesh": {"links": [mesh_link]}})
+    for leaf in fabric.leaves:
         # A loopback cable joins two ports of the same switch.
-        loopback_links = _switch_to_switch_links(leaf, leaf, 2, ports)
-        add("Connection", f"{leaf}--vpc-loopback", {"vpcLoopback": {"links": loopback_links}})
-    for index, leaf in enumerate(border_leaves):
-        add("Connection", f"{leaf}--external", {"external": {"link": {"switch": {"port": ports.take(leaf)}}}})
-        static_link = {"switch": {
-            "port": ports.take(leaf),
-            "ip": f"172.31.{index}.1/24",
-            "nextHop": f"172.31.{index}.254",
-            "subnets": [f"192.168.{index}.0/24"],
-        }}
-        add("Connection", f"{leaf}--static-external", {"staticExternal": {"link": static_link}})
+        fabric.add("Connection", f"{leaf}--vpc-loopback",
+                   {"vpcLoopback": {"links": _switch_to_switch_links(leaf, leaf, 2, ports)}})
+    for index, leaf in enumerate(fabric.border_leaves):
+        fabric.add("Connection", f"{leaf}--external", {"external": {"link": {"switch": {"port": ports.take(leaf)}}}})
+        static_link = {"switch": {"port": ports.take(leaf), "ip": f"172.31.{index}.1/24",
+                                  "nextHop": f"172.31.{index}.254", "subnets": [f"192.168.{index}.0/24"]}}
+        fabric.add("Connection", f"{leaf}--static-external", {"staticExternal": {"link": static_link}})
 
-    # Servers and their connections: a pair's servers cycle through a redundant (ESLAG or
-    # MCLAG) connection, a bundled one and an unbundled one, alternating between the pair's
-    # two leaves; a standalone leaf's servers alternate between bundled and unbundled.
-    server_count = spec.leaves * spec.servers_per_leaf
-    server_connections = []
-    server_index = 0
-    for members, redundancy, _group in pairs:
+
+def _add_servers(fabric):
+    """
+    Servers and their connections; returns the connection names. A pair's servers cycle through a redundant
+    (ESLAG or MCLAG) connection, a bundled one and an unbundled one, alternating between the pair's two leaves;
+    a standalone leaf's servers alternate between bundled and unbundled.
+    """
+    count = fabric.spec.leaves * fabric.spec.servers_per_leaf
+    connections = []
+    for members, redundancy, _group in fabric.pairs:
         kinds = [redundancy, "bundled", "unbundled"] if redundancy else ["bundled", "unbundled"]
-        for k in range(len(members) * spec.servers_per_leaf):
-            server = _numbered("server", server_index, server_count)
-            server_index += 1
-            add("Server", server, {"description": f"{spec.name} server {server_index}"})
+        for k in range(len(members) * fabric.spec.servers_per_leaf):
+            number = len(fabric.objects["Server"])
+            server = _numbered("server", number, count)
+            fabric.add("Server", server, {"description": f"{fabric.spec.name} server {number + 1}"})
             kind = kinds[k % len(kinds)]
             switches = members if kind == redundancy else [members[(k // len(kinds)) % len(members)]]
-            name, body = _server_connection(server, kind, switches, ports)
-            add("Connection", name, body)
-            server_connections.append(name)
+            name, body = _server_connection(server, kind, switches, fabric.ports)
+            fabric.add("Connection", name, body)
+            connections.append(name)
+    return connections
 
-    # VPCs, one /24 and one VLAN per subnet
+
+def _add_vpcs(fabric, server_connections):
+    """VPCs with one /24 and one VLAN per subnet, an attachment per server connection, peerings of VPC pairs;
+    returns {vpc: its first subnet}."""
     vpc_subnets = []
     supernet = ipaddress.IPv4Network(VPC_SUPERNET)
-    for v in range(spec.vpcs):
-        vpc = _numbered("vpc", v, spec.vpcs)
-        subnet_names = [_numbered("subnet", s, spec.subnets_per_vpc) for s in range(spec.subnets_per_vpc)]
+    for v in range(fabric.spec.vpcs):
+        vpc = _numbered("vpc", v, fabric.spec.vpcs)
+        names = [_numbered("subnet", s, fabric.spec.subnets_per_vpc) for s in range(fabric.spec.subnets_per_vpc)]
         subnets = {}
-        for subnet_name in subnet_names:
+        for subnet_name in names:
             number = len(vpc_subnets)
             network = supernet.network_address + 256 * number
             subnets[subnet_name] = {
@@ -295,55 +303,67 @@ def generate_fabric(spec):
             }
             vpc_subnets.append((vpc, subnet_name))
         body = {"ipv4Namespace": "default", "vlanNamespace": "default", "subnets": subnets}
-        if len(subnet_names) >= 2:
+        if len(names) >= 2:
             # The last subnet is isolated; the permit list lets it talk to the first one.
-            subnets[subnet_names[-1]]["isolated"] = True
-            body["permit"] = [[subnet_names[0], subnet_names[-1]]]
-        add("VPC", vpc, body)
-
+            subnets[names[-1]]["isolated"] = True
+            body["permit"] = [[names[0], names[-1]]]
+        fabric.add("VPC", vpc, body)
     if vpc_subnets:
         for connection in server_connections:
-            vpc, subnet = rng.choice(vpc_subnets)
-            add("VPCAttachment", f"{vpc}--{connection}", {"connection": connection, "subnet": f"{vpc}/{subnet}"})
-    vpc_first_subnet = {}
+            vpc, subnet = fabric.rng.choice(vpc_subnets)
+            fabric.add("VPCAttachment", f"{vpc}--{connection}", {"connection": connection, "subnet": f"{vpc}/{subnet}"})
+    first_subnet = {}
     for vpc, subnet in vpc_subnets:
-        vpc_first_subnet.setdefault(vpc, subnet)
-    vpc_names = list(vpc_first_subnet)
-    for first, second in zip(vpc_names[::2], vpc_names[1::2], strict=False):
-        permit = {first: {"subnets": [vpc_first_subnet[first]]}, second: {"subnets": [vpc_first_subnet[second]]}}
-        add("VPCPeering", f"{first}--{second}", {"permit": [permit]})
+        first_subnet.setdefault(vpc, subnet)
+    names = list(first_subnet)
+    for first, second in zip(names[::2], names[1::2], strict=False):
+        permit = {first: {"subnets": [first_subnet[first]]}, second: {"subnets": [first_subnet[second]]}}
+        fabric.add("VPCPeering", f"{first}--{second}", {"permit": [permit]})
+    return first_subnet
 
-    # Externals: even ones speak BGP, odd ones are static.
-    for e, external in enumerate(externals):
+
+def _add_externals(fabric, vpc_first_subnet):
+    """Externals (even ones speak BGP, odd ones are static), their attachments on the border leaves, peerings."""
+    for e, external in enumerate(fabric.externals):
         if e % 2 == 0:
-            add("External", external, {
-                "ipv4Namespace": "default",
-                "inboundCommunity": f"{EXTERNAL_ASN}:{5000 + e}",
-                "outboundCommunity": f"{5000 + e}:{EXTERNAL_ASN}",
-            })
+            fabric.add("External", external, {"ipv4Namespace": "default",
+                                              "inboundCommunity": f"{EXTERNAL_ASN}:{5000 + e}",
+                                              "outboundCommunity": f"{5000 + e}:{EXTERNAL_ASN}"})
         else:
-            add("External", external, {"ipv4Namespace": "default", "static": {"prefixes": ["0.0.0.0/0"]}})
-    for b, leaf in enumerate(border_leaves):
-        for e, external in enumerate(externals):
+            fabric.add("External", external, {"ipv4Namespace": "default", "static": {"prefixes": ["0.0.0.0/0"]}})
+    for b, leaf in enumerate(fabric.border_leaves):
+        for e, external in enumerate(fabric.externals):
             body = {"external": external, "connection": f"{leaf}--external"}
             if e % 2 == 0:
                 body["switch"] = {"vlan": 100 + e, "ip": f"100.{b}.{e}.2/24"}
                 body["neighbor"] = {"asn": EXTERNAL_ASN, "ip": f"100.{b}.{e}.6"}
             else:
-                # A static attachment as the cluster stores it: the Go webhook round-trip
-                # turns the omitted BGP parts into empty objects.
+                # A static attachment as the cluster stores it: the Go webhook round-trip turns the omitted BGP
+                # parts into empty objects.
                 body["switch"] = {}
                 body["neighbor"] = {}
                 body["static"] = {"remoteIP": f"100.{b}.{e}.6", "vlan": 100 + e, "ip": f"100.{b}.{e}.2/24"}
-            add("ExternalAttachment", f"{leaf}--{external}", body)
-    for e, external in enumerate(externals if vpc_names else ()):
-        vpc = vpc_names[e % len(vpc_names)]
-        add("ExternalPeering", f"{vpc}--{external}", {"permit": {
+            fabric.add("ExternalAttachment", f"{leaf}--{external}", body)
+    vpcs = list(vpc_first_subnet)
+    for e, external in enumerate(fabric.externals if vpcs else ()):
+        vpc = vpcs[e % len(vpcs)]
+        fabric.add("ExternalPeering", f"{vpc}--{external}", {"permit": {
             "vpc": {"name": vpc, "subnets": [vpc_first_subnet[vpc]]},
             "external": {"name": external, "prefixes": [{"prefix": "0.0.0.0/0"}]},
         }})
 
-    return [obj for kind in KINDS for obj in objects[kind.kind]]
+
+def generate_fabric(spec):
+    """The manifests of a whole fabric described by `spec`, referenced kinds first."""
+    _check(spec)
+    fabric = _Fabric(spec)
+    _add_namespaces(fabric)
+    _add_switches(fabric)
+    _add_switch_connections(fabric)
+    server_connections = _add_servers(fabric)
+    vpc_first_subnet = _add_vpcs(fabric, server_connections)
+    _add_externals(fabric, vpc_first_subnet)
+    return fabric.manifests()
 
 
 def spec_for_object_count(total, name="bench", seed=0):

@@ -346,19 +346,10 @@ def login(page, user, password):
     page.wait_for_url(lambda url: "/login/" not in url, timeout=30_000)
 
 
-# DEBUG = True in the stack's configuration brings the Django debug toolbar: keep it out of the screenshots.
-HIDE_DEBUG_TOOLBAR = """document.addEventListener("DOMContentLoaded", () => {
-  const style = document.createElement("style");
-  style.textContent = "#djDebug, #djDebugRoot { display: none !important; }";
-  document.head.appendChild(style);
-});"""
-
-
 def _context(browser, stack, storage_state=None):
     context = browser.new_context(base_url=stack.url, viewport={"width": 1440, "height": 900},
                                   storage_state=storage_state)
     context.set_default_timeout(20_000)
-    context.add_init_script(HIDE_DEBUG_TOOLBAR)
     return context
 
 
