@@ -12,7 +12,7 @@ import yaml
 
 __all__ = ("AGENT_SAMPLE", "CLUSTER_TOKEN", "DATA_DIR", "LAB_WIRING", "SAMPLES_DIR", "cluster_fabric",
            "create_fabrics", "create_kind_objects", "git_fabric", "lab_objects", "load_sample", "plugin_settings",
-           "sample_files", "wait_for")
+           "sample_files", "table_lock", "wait_for", "waiting_on_lock")
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Hedgehog's own sample wiring files (origins and licence in data/hedgehog/README.md).
@@ -33,6 +33,31 @@ def wait_for(condition, timeout, interval=0.1, message="condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+def table_lock(model, mode="EXCLUSIVE"):
+    """
+    Lock `model`'s table from a connection of its own (returned; roll it back to release). EXCLUSIVE lets others
+    read but blocks their writes, so a sync stops mid-transaction; ACCESS EXCLUSIVE blocks reads too.
+    """
+    import psycopg
+    from django.db import connection
+
+    settings = connection.settings_dict
+    blocker = psycopg.connect(dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
+                              port=settings["PORT"])
+    blocker.execute(f"LOCK TABLE {model._meta.db_table} IN {mode} MODE")
+    return blocker
+
+
+def waiting_on_lock(model, statement):
+    """Whether some session waits for a lock with a `statement` ("INSERT", "SELECT", ...) on `model`'s table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE %s",
+                       [f"%{statement}%\"{model._meta.db_table}\"%"])
+        return cursor.fetchone()[0] > 0
 
 
 def plugin_settings(**values):

@@ -40,8 +40,9 @@ PLUGINS_CONFIG = {
 METRICS_ENABLED = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
-# Short scheduler periods so the process tests see reconciles and takeovers within seconds.
+# Short scheduler periods so the process tests see reconciles, takeovers and housekeeping within seconds.
 PLUGINS_CONFIG["netbox_hedgehog"].update({
     "scheduler_heartbeat_interval": 1,
     "scheduler_reconcile_interval": 3,
+    "housekeeping_interval": 2,
 })

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import subprocess
+import time
 import uuid
 from datetime import timedelta
 
@@ -22,10 +23,10 @@ from core.models import Job, ObjectType
 from hedgehog_scheduler.grid import registration_id
 from netbox_hedgehog import __version__, doctor
 from netbox_hedgehog.choices import SyncStatusChoices
-from netbox_hedgehog.jobs import FabricSyncJob, enqueue_sync
+from netbox_hedgehog.jobs import FabricSyncJob, enqueue_sync, housekeeping_state
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.queues import live_workers, redis_connection
-from netbox_hedgehog.scheduling import registrations
+from netbox_hedgehog.scheduling import housekeeping_interval, registrations
 from tests.helpers import wait_for
 from tests.processes import NETBOX, netbox_env
 
@@ -88,7 +89,8 @@ def test_doctor_on_a_healthy_stack_then_each_failure(lab_repo, processes):
     checks = parse(healthy.stdout)
     expected = {"database", "redis-tasks", "redis-caching", "legacy-schema", "migrations", "model-changes", "schema",
                 "workers-high", "workers-default", "workers-low", "worker-versions", "scheduler", "registrations",
-                "fabrics-overdue", "fabrics-stuck", "fabrics-failing", "failed-runs"}
+                "fabrics-overdue", "fabrics-stuck", "fabrics-failing", "failed-runs", "housekeeping",
+                "interrupted-runs"}
     assert set(checks) == expected, healthy.stdout
     assert all(level == "ok" for lines in checks.values() for level, _ in lines), healthy.stdout
     assert "2 scheduled fabric(s), each registered once" in healthy.stdout
@@ -105,11 +107,24 @@ def test_doctor_on_a_healthy_stack_then_each_failure(lab_repo, processes):
     assert f"ran netbox_hedgehog 0.0.1-old (1 run(s)), not {__version__}" in checks["worker-versions"][0][1]
     job.delete()
 
-    # 1. The worker stops.
+    # 1. The worker stops; without it housekeeping stops completing, and a run it held stays open.
     worker.stop()
+    orphan = Job.objects.create(object_type=ObjectType.objects.get_for_model(HedgehogFabric),
+                                object_id=fabrics[1].pk, name=FabricSyncJob.name, job_id=uuid.uuid4(),
+                                status=JobStatusChoices.STATUS_RUNNING)
+    Job.objects.filter(pk=orphan.pk).update(created=timezone.now() - timedelta(minutes=5))
+    stopped = time.time()
+    wait_for(lambda: time.time() - housekeeping_state()["completed"] > 2 * housekeeping_interval(), 30,
+             message="housekeeping to be overdue")
     code, checks = doctor_in_process()
     assert code == 1
-    assert errors(checks) == {"workers-high", "workers-default", "workers-low"}, checks
+    assert errors(checks) == {"workers-high", "workers-default", "workers-low", "housekeeping",
+                              "interrupted-runs"}, checks
+    assert "though it runs every 2s: its runs are not being picked up from queue 'low'" in \
+        checks["housekeeping"][0][1]
+    assert f"job #{orphan.pk} (running, created 5 min ago)" in checks["interrupted-runs"][0][1]
+    assert time.time() - stopped < 30
+    orphan.delete()
     assert "no live RQ worker serves queue 'default'" in checks["workers-default"][0][1]
     assert "netbox rqworker high default low" in checks["workers-default"][0][1]
 
@@ -118,6 +133,9 @@ def test_doctor_on_a_healthy_stack_then_each_failure(lab_repo, processes):
     code, checks = doctor_in_process()
     assert code == 1 and "scheduler" in errors(checks) and "registrations" not in errors(checks)
     assert "no active scheduler sidecar" in checks["scheduler"][0][1]
+    connection = redis_connection()
+    connection.zrem("rq:scheduler:scheduled_jobs", "hedgehog-housekeeping")
+    assert "the scheduler sidecar has no housekeeping registration" in doctor.check_housekeeping().message
 
     # 3. A registration disappears from Redis.
     connection = redis_connection()
@@ -156,9 +174,9 @@ def test_doctor_on_a_healthy_stack_then_each_failure(lab_repo, processes):
     assert broken.returncode == 1, broken.stdout + broken.stderr
     checks = parse(broken.stdout)
     assert errors(checks) == {"migrations", "workers-high", "workers-default", "workers-low", "scheduler",
-                              "registrations", "fabrics-overdue", "fabrics-stuck"}, broken.stdout
+                              "registrations", "fabrics-overdue", "fabrics-stuck", "housekeeping"}, broken.stdout
     assert levels(checks, "worker-versions") == {"warning"}
-    assert broken.stdout.strip().splitlines()[-1].endswith("8 error(s)")
+    assert broken.stdout.strip().splitlines()[-1].endswith("9 error(s)")
 
 
 def test_worker_healthcheck_needs_a_worker_on_this_host(processes):

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from core.choices import JobStatusChoices
 from core.models import Job, ObjectChange
 
-from netbox_hedgehog.jobs import HousekeepingJob, run_scheduled_sync
+from netbox_hedgehog.jobs import housekeeping_state, run_housekeeping, run_scheduled_sync
 from netbox_hedgehog.locks import fabric_lock
 from netbox_hedgehog.models import HedgehogFabric
 from tests.helpers import plugin_settings
@@ -59,7 +59,6 @@ def test_housekeeping_drops_the_git_caches_of_deleted_fabrics(tmp_path):
     for name in (f"fabric-{fabric.pk}", "fabric-999999"):
         os.makedirs(tmp_path / name / "repo")
     with plugin_settings(git_cache_dir=str(tmp_path)):
-        job = HousekeepingJob.enqueue(immediate=True)
-    job.refresh_from_db()
-    assert job.data["removed_git_caches"] == 1
+        outcome = run_housekeeping()
+    assert outcome["removed_git_caches"] == 1 and housekeeping_state() == outcome
     assert sorted(os.listdir(tmp_path)) == [f"fabric-{fabric.pk}"]

@@ -7,7 +7,6 @@ import subprocess
 import time
 
 import pytest
-from django.db import connection as db_connection
 from django.utils import timezone
 
 from core.choices import JobStatusChoices
@@ -18,7 +17,7 @@ from netbox_hedgehog.jobs import FabricSyncJob, enqueue_sync
 from netbox_hedgehog.models import Connection, HedgehogFabric, Switch
 from netbox_hedgehog.queues import redis_connection
 from netbox_hedgehog.scheduling import registrations
-from tests.helpers import wait_for
+from tests.helpers import table_lock, wait_for, waiting_on_lock
 from tests.processes import NETBOX, netbox_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -156,56 +155,6 @@ def test_sidecar_killed_and_restarted_and_two_sidecars(lab_repo, processes):
     assert len(due_times) >= 5
 
 
-def test_worker_killed_mid_sync_rolls_back_and_the_next_run_happens(lab_repo, processes):
-    fabric = HedgehogFabric.objects.create(name="crash", git_url=lab_repo.url, scheduler_enabled=False)
-    blocker = _connection_table_writer_lock()
-    try:
-        job, _created = enqueue_sync(fabric)
-        worker = processes("rqworker", "high", "default", "low", name="worker")
-        wait_for(lambda: _blocked_on_lock(), 60, message="the sync blocked inside its transaction")
-        assert Switch.objects.filter(fabric=fabric).count() == 0  # not visible: uncommitted
-        worker.kill()
-    finally:
-        blocker.rollback()
-        blocker.close()
-    # Nothing of the half-applied transaction survives.
-    assert Switch.objects.filter(fabric=fabric).count() == 0
-    assert Connection.objects.filter(fabric=fabric).count() == 0
-    # Once RQ's own heartbeat of the dead worker expires (90 s into a job) housekeeping on `low` closes the run:
-    # it ends errored, the fabric is not syncing.
-    processes("rqworker", "high", "default", "low", name="worker-2")
-    wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatusChoices.STATUS_ERRORED, 180,
-             message="the killed run to end errored")
-    fabric.refresh_from_db()
-    assert fabric.sync_status == SyncStatusChoices.ERROR and "interrupted" in fabric.sync_error
-    # The next scheduled run happens and succeeds.
-    fabric.scheduler_enabled = True
-    fabric.sync_interval = 10
-    fabric.save()
-    processes("hedgehog_scheduler", name="sidecar")
-    wait_for(lambda: (HedgehogFabric.objects.get(pk=fabric.pk).sync_status == SyncStatusChoices.IN_SYNC), 40,
-             message="the next scheduled run to succeed")
-    assert Switch.objects.filter(fabric=fabric).count() == 6
-
-
-def _connection_table_writer_lock():
-    """Hold a lock that lets the sync read but blocks its writes to the Connection table, mid-transaction."""
-    import psycopg
-
-    settings = db_connection.settings_dict
-    blocker = psycopg.connect(dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
-                              port=settings["PORT"])
-    blocker.execute(f"LOCK TABLE {Connection._meta.db_table} IN EXCLUSIVE MODE")
-    return blocker
-
-
-def _blocked_on_lock():
-    with db_connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE %s",
-                       [f"%INSERT INTO \"{Connection._meta.db_table}\"%"])
-        return cursor.fetchone()[0] > 0
-
-
 def test_run_for_a_deleted_fabric_ends_cleanly(lab_repo):
     fabric = HedgehogFabric.objects.create(name="gone", git_url=lab_repo.url, scheduler_enabled=False)
     enqueue_sync(fabric)
@@ -228,11 +177,12 @@ def test_interval_changed_through_the_api_while_a_run_executes(lab_repo, process
     client.force_login(admin)
     fabric = HedgehogFabric.objects.create(name="busy", git_url=lab_repo.url, sync_interval=10)
     HedgehogFabric.objects.filter(pk=fabric.pk).update(sync_interval=3)
-    blocker = _connection_table_writer_lock()
+    blocker = table_lock(Connection)
     try:
         processes("rqworker", "high", "default", "low", name="worker")
         processes("hedgehog_scheduler", name="sidecar")
-        wait_for(_blocked_on_lock, 60, message="a scheduled run executing (blocked mid-transaction)")
+        wait_for(lambda: waiting_on_lock(Connection, "INSERT"), 60,
+                 message="a scheduled run executing (blocked mid-transaction)")
         running = sync_jobs(fabric).get(status=JobStatusChoices.STATUS_RUNNING)
         response = client.patch(f"/api/plugins/hedgehog/fabrics/{fabric.pk}/", {"sync_interval": 20},
                                 content_type="application/json")
@@ -252,3 +202,34 @@ def test_interval_changed_through_the_api_while_a_run_executes(lab_repo, process
     # The next run is the one on the new grid.
     wait_for(lambda: sync_jobs(fabric).filter(scheduled=next_due, status=JobStatusChoices.STATUS_COMPLETED).exists(),
              40, message="the next run, due on the new interval's grid")
+
+
+def test_a_run_whose_rq_job_id_is_not_a_uuid_holds_the_lock_while_it_runs(lab_repo, processes):
+    """As when a stock `rqscheduler` fires a registration itself: the run's RQ job id is the registration's."""
+    import django_rq
+
+    from netbox_hedgehog.jobs import rq_job_id, run_scheduled_sync, sweep_stale_runs
+    from netbox_hedgehog.locks import lock_holder
+
+    fabric = HedgehogFabric.objects.create(name="stock", git_url=lab_repo.url, scheduler_enabled=False)
+    HedgehogFabric.objects.filter(pk=fabric.pk).update(scheduler_enabled=True)
+    blocker = table_lock(Connection)
+    try:
+        django_rq.get_queue("default").enqueue("netbox_hedgehog.jobs.run_scheduled_sync", fabric_id=fabric.pk,
+                                               job_id=f"hedgehog-fabric-{fabric.pk}")
+        processes("rqworker", "default", name="worker")
+        wait_for(lambda: waiting_on_lock(Connection, "INSERT"), 60, message="the run blocked mid-transaction")
+        running = sync_jobs(fabric).get(status=JobStatusChoices.STATUS_RUNNING)
+        assert rq_job_id(running) == f"hedgehog-fabric-{fabric.pk}" == lock_holder(fabric.pk)
+        # Housekeeping sees it alive, a manual request gets it back, a second scheduled run is skipped.
+        assert sweep_stale_runs() == 0
+        assert enqueue_sync(fabric) == (running, False)
+        second = run_scheduled_sync(fabric_id=fabric.pk, due="2026-12-02T10:00:00+00:00")
+        assert Job.objects.get(pk=second["job"]).data["reason"] == "another sync of this fabric is running"
+    finally:
+        blocker.rollback()
+        blocker.close()
+    wait_for(lambda: Job.objects.get(pk=running.pk).status == JobStatusChoices.STATUS_COMPLETED, 60,
+             message="the run to finish")
+    assert Job.objects.get(pk=running.pk).data["rq_job_id"] == f"hedgehog-fabric-{fabric.pk}"
+    assert lock_holder(fabric.pk) is None

@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from core.models import Job
 
 from hedgehog_scheduler.sidecar import Sidecar
-from netbox_hedgehog.jobs import FabricSyncJob, run_scheduled_sync
+from netbox_hedgehog.jobs import FabricSyncJob, run_housekeeping, run_scheduled_sync
 from netbox_hedgehog.metrics import HedgehogCollector, register_metrics
 from netbox_hedgehog.models import MODEL_BY_KIND, HedgehogFabric, Switch
 from netbox_hedgehog.queues import QUEUE_DEFAULT
@@ -100,6 +100,10 @@ def test_without_a_sidecar_there_is_no_heartbeat_age_and_no_active_sidecar(clien
     assert value(samples, "scheduler_active_sidecars") == 0
     assert value(samples, "scheduler_registrations") == 0
     assert not any(key[0] == "netbox_hedgehog_scheduler_heartbeat_age_seconds" for key in samples)
+    assert not any(key[0] == "netbox_hedgehog_housekeeping_last_completed_timestamp_seconds" for key in samples)
+    state = run_housekeeping()
+    samples = scrape(client)
+    assert value(samples, "housekeeping_last_completed_timestamp_seconds") == pytest.approx(state["completed"])
 
 
 def test_registering_is_idempotent_and_runs_no_query(django_assert_num_queries):

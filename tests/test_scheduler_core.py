@@ -19,6 +19,9 @@ from rq_scheduler import Scheduler
 
 from hedgehog_scheduler import (
     ACTIVE,
+    HOUSEKEEPING,
+    HOUSEKEEPING_ID,
+    HOUSEKEEPING_RUN_KEY,
     LEADER_KEY,
     STANDBY,
     GridScheduler,
@@ -190,6 +193,36 @@ def test_due_registration_enqueues_one_run_and_moves_on_the_grid(redis, schedule
     assert score(redis, 1) == slot + 10
     assert queued_runs(redis) == [(1, job.kwargs["due"])]
     assert scheduler.enqueue_due(now=slot + 9.9) == []
+
+
+def test_housekeeping_is_one_more_registration_on_the_grid(redis):
+    scheduler = GridScheduler(queue_name=QUEUE, connection=redis, func=FUNC, housekeeping_func="example.jobs.keep",
+                              housekeeping_queue="low")
+    assert scheduler.reconcile({1: 10, HOUSEKEEPING: 20}) == counts(added=2)
+    assert scheduler.reconcile({1: 10, HOUSEKEEPING: 20}) == counts(unchanged=2)
+    assert set(scheduler.registrations()) == {1} and scheduler.registration_count() == 1
+    interval, due = scheduler.housekeeping()
+    slot = int(due.timestamp())
+    assert interval == 20 and slot % 20 == 0  # on the epoch-aligned grid
+    assert redis.hget(f"rq:job:{HOUSEKEEPING_ID}", "origin") == b"low"
+
+    [run] = [job for job in scheduler.enqueue_due(now=slot + 0.1) if job.origin == "low"]
+    assert run.func_name == "example.jobs.keep" and run.kwargs == {"due": due.isoformat()}
+    assert redis.get(HOUSEKEEPING_RUN_KEY).decode() == run.id
+    # While that run waits in the queue (no worker on `low`), later slots add no second one but stay on the grid.
+    assert [job for job in scheduler.enqueue_due(now=slot + 40.1) if job.origin == "low"] == []
+    assert scheduler.housekeeping()[1].timestamp() == slot + 60
+    assert Queue("low", connection=redis).job_ids == [run.id]
+    # Once a worker has taken it (started, or dead in the middle of it), the next slot enqueues again.
+    run.set_status(JobStatus.STARTED)
+    [again] = [job for job in scheduler.enqueue_due(now=slot + 60.1) if job.origin == "low"]
+    assert redis.get(HOUSEKEEPING_RUN_KEY).decode() == again.id
+    # Without HOUSEKEEPING in the desired schedule the registration goes; a flushed one comes back.
+    assert scheduler.reconcile({1: 10}) == counts(removed=1, unchanged=1) and scheduler.housekeeping() is None
+    redis.flushdb()
+    assert scheduler.reconcile({1: 10, HOUSEKEEPING: 20}) == counts(added=2)
+    with pytest.raises(ValueError, match="housekeeping_queue"):
+        GridScheduler(queue_name=QUEUE, connection=redis).reconcile({HOUSEKEEPING: 20})
 
 
 def test_missed_slots_give_one_catch_up_run_then_the_grid_resumes(redis, scheduler):

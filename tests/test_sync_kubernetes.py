@@ -1,5 +1,6 @@
 """The sync engine end to end over the real kubernetes client: emulator -> reconcile -> NetBox."""
 import json
+import time
 from collections import Counter
 
 import pytest
@@ -175,6 +176,19 @@ def test_cli_prints_counts_and_json_and_fails_non_zero(fabric, capsys):
         call_command("hedgehog_sync", "lab")
     with pytest.raises(CommandError, match="No fabric named"):
         call_command("hedgehog_sync", "nope")
+
+
+def test_cli_stops_at_the_job_timeout_and_frees_the_lock(cluster, fabric):
+    from netbox_hedgehog.locks import lock_holder
+
+    cluster.delay(1)  # every request waits a second: a load of all kinds takes longer than the 10 s below
+    started = time.monotonic()
+    with plugin_settings(sync_job_timeout=10), pytest.raises(CommandError, match=r"sync_job_timeout \(10 s\)"):
+        call_command("hedgehog_sync", "lab")
+    assert time.monotonic() - started < 15
+    fabric.refresh_from_db()
+    assert fabric.sync_status == SyncStatusChoices.ERROR and "sync_job_timeout" in fabric.sync_error
+    assert lock_holder(fabric.pk) is None and stored_counts(fabric) == {}
 
 
 def test_connection_page_shows_port_oper_state_from_agents(cluster, fabric, admin_client):

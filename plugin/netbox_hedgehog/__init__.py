@@ -40,6 +40,9 @@ class HedgehogConfig(PluginConfig):
         "scheduler_reconcile_interval": 60,
         # Seconds between the scheduler sidecar's heartbeats.
         "scheduler_heartbeat_interval": 5,
+        # Seconds between housekeeping runs (the sidecar's registration, on queue `low`): a run whose worker died
+        # is closed within RQ's 90 s heartbeat expiry plus this.
+        "housekeeping_interval": 20,
         # Username that scheduled runs are attributed to in the change log ("" = no user).
         "sync_user": "",
     }
@@ -77,7 +80,7 @@ def validate_settings(get):
         bad("git_cache_dir", "must be a non-empty path")
     minimums = (("min_sync_interval", 1), ("git_max_file_size", 1), ("source_timeout", 1),
                 ("kubernetes_page_size", 1), ("sync_job_timeout", 10), ("scheduler_reconcile_interval", 1),
-                ("scheduler_heartbeat_interval", 1))
+                ("scheduler_heartbeat_interval", 1), ("housekeeping_interval", 1))
     for name, minimum in minimums:
         value = get("netbox_hedgehog", name)
         if type(value) is not int or value < minimum:

@@ -446,8 +446,8 @@ def check_stuck():
                          for f in stuck)
         return Check("fabrics-stuck", ERROR, f"{len(stuck)} fabric(s) 'syncing' for longer than the job timeout "
                      f"({timeout}s): {listed}",
-                     "the worker running the sync died or hangs: housekeeping on queue 'low' closes such runs "
-                     "every minute when a worker serves 'low'; otherwise restart the workers")
+                     "the worker running the sync died or hangs: housekeeping (the sidecar's registration, on queue "
+                     "'low') closes a dead worker's run; see the housekeeping check, otherwise restart the workers")
     return Check("fabrics-stuck", OK, "no fabric is stuck in 'syncing'")
 
 
@@ -510,6 +510,54 @@ def check_failed_registry():
     return Check("failed-runs", OK, "no sync run in RQ's failed registry")
 
 
+# -- housekeeping ---------------------------------------------------------------------------
+
+
+HOUSEKEEPING_HINT = ("housekeeping needs the active scheduler sidecar (which registers it) and a worker on 'low': "
+                     "see the scheduler and workers-low checks")
+
+
+def check_housekeeping():
+    """Housekeeping completed within twice its interval."""
+    from .jobs import housekeeping_state
+    from .scheduling import housekeeping_interval, housekeeping_registration
+
+    interval = housekeeping_interval()
+    state = housekeeping_state()
+    age = time.time() - state["completed"] if state else None
+    if age is not None and age <= 2 * interval:
+        return Check("housekeeping", OK, f"housekeeping completed {_ago(age)} (every {interval}s)")
+    what = "has no record of completing (none since Redis last lost its data)" if age is None else \
+        f"last completed {_ago(age)}"
+    why = ("the scheduler sidecar has no housekeeping registration" if housekeeping_registration() is None
+           else "its runs are not being picked up from queue 'low'")
+    return Check("housekeeping", ERROR, f"housekeeping {what}, though it runs every {interval}s: {why}; runs "
+                 "whose worker died stay open until it runs", HOUSEKEEPING_HINT)
+
+
+def check_interrupted_runs():
+    """Sync runs still open whose RQ job no longer runs, older than twice the housekeeping interval."""
+    from core.choices import JobStatusChoices
+    from core.models import Job
+
+    from .jobs import FabricSyncJob, rq_job_id
+    from .queues import rq_job_alive
+    from .scheduling import housekeeping_interval
+
+    interval = housekeeping_interval()
+    cutoff = timezone.now() - timedelta(seconds=2 * interval)
+    runs = Job.objects.filter(name=FabricSyncJob.name, status__in=JobStatusChoices.ENQUEUED_STATE_CHOICES,
+                              created__lt=cutoff).order_by("created")
+    dead = [job for job in runs if not rq_job_alive(rq_job_id(job))]
+    if dead:
+        now = timezone.now()
+        listed = _listed(f"job #{job.pk} ({job.get_status_display().lower()}, created "
+                         f"{_ago((now - job.created).total_seconds())})" for job in dead)
+        return Check("interrupted-runs", ERROR, f"{len(dead)} sync run(s) still open although no worker runs them: "
+                     f"{listed}", HOUSEKEEPING_HINT)
+    return Check("interrupted-runs", OK, "every open sync run is queued or running on a live worker")
+
+
 # -- running ------------------------------------------------------------------------------------
 
 # (name, function, what it needs). A check whose need failed is reported, not run.
@@ -529,6 +577,8 @@ CHECKS = (
     ("fabrics-stuck", check_stuck, ("database",)),
     ("fabrics-failing", check_failing, ("database",)),
     ("failed-runs", check_failed_registry, ("redis-tasks",)),
+    ("housekeeping", check_housekeeping, ("redis-tasks",)),
+    ("interrupted-runs", check_interrupted_runs, ("redis-tasks", "database")),
 )
 
 

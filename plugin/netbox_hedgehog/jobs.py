@@ -3,12 +3,15 @@ Background syncs on NetBox's RQ queues.
 
 Every run is a core.Job bound to its fabric (the fabric's Jobs tab, the job log and the REST job
 endpoints show it). Manual and API runs go on `high`, scheduled runs on `default` (the scheduler
-sidecar enqueues `run_scheduled_sync`), housekeeping on `low`. This module is what a worker imports
-for every run, so the heavy imports (kubernetes, git) stay inside the sync code.
+sidecar enqueues `run_scheduled_sync`), housekeeping on `low` (the sidecar enqueues `run_housekeeping`
+on its own registration's grid). This module is what a worker imports for every run, so the heavy
+imports (kubernetes, git) stay inside the sync code.
 """
+import json
 import logging
 import os
 import shutil
+import time
 import uuid
 
 from django.contrib.auth import get_user_model
@@ -19,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from core.choices import JobStatusChoices
 from core.exceptions import JobFailed
 from core.models import Job, ObjectType
-from netbox.jobs import JobRunner, system_job
+from netbox.jobs import JobRunner
 from netbox.plugins import get_plugin_config
 
 from . import __version__
@@ -27,14 +30,17 @@ from .choices import SyncOutcomeChoices, SyncStatusChoices
 from .legacy import current_legacy_schema
 from .locks import fabric_lock, lock_holder, release_fabric_lock
 from .models import HedgehogFabric
-from .queues import QUEUE_DEFAULT, QUEUE_HIGH, QUEUE_LOW, rq_job_alive
+from .queues import QUEUE_DEFAULT, QUEUE_HIGH, redis_connection, rq_job_alive
 
-__all__ = ("SYNC_FUNCTIONS", "FabricSyncJob", "HousekeepingJob", "active_sync_job", "enqueue_sync",
-           "on_sync_failure", "run_scheduled_sync", "sweep_stale_runs")
+__all__ = ("SYNC_FUNCTIONS", "FabricSyncJob", "active_sync_job", "enqueue_sync", "housekeeping_state",
+           "on_sync_failure", "rq_job_id", "run_housekeeping", "run_scheduled_sync", "sweep_stale_runs")
 
 logger = logging.getLogger("netbox_hedgehog.jobs")
 
 INTERRUPTED = "The sync was interrupted: the worker running it stopped before it finished. Nothing was changed."
+# The NetBox system job that ran housekeeping before the sidecar did; rows of it left by an upgrade are closed.
+SUPERSEDED_HOUSEKEEPING = "Hedgehog housekeeping"
+HOUSEKEEPING_STATE_KEY = "netbox_hedgehog:housekeeping:completed"
 
 
 def _job_timeout():
@@ -87,7 +93,7 @@ class FabricSyncJob(JobRunner):
         if not dry_run and not fabric.sync_enabled:
             self._skip("sync is disabled on this fabric")
             return
-        with fabric_lock(fabric.pk, holder=str(self.job.job_id)) as acquired:
+        with fabric_lock(fabric.pk, holder=rq_job_id(self.job)) as acquired:
             if not acquired:
                 self._skip("another sync of this fabric is running")
                 return
@@ -95,14 +101,31 @@ class FabricSyncJob(JobRunner):
 
             result = run_sync(fabric, dry_run=dry_run, user=self.job.user or _sync_user(),
                               request_id=self.job.job_id, logger=self.logger)
-        self.job.data = {**result.as_dict(), "scheduled": scheduled, "due": due, "plugin_version": __version__}
+        self.job.data = {**self._identity(), **result.as_dict(), "scheduled": scheduled, "due": due,
+                         "plugin_version": __version__}
         if not result.ok:
             self.job.error = result.error
             raise JobFailed()
 
+    def _identity(self):
+        """The RQ job id when it is not the core.Job's own (see rq_job_id), kept in the data the run ends with."""
+        data = self.job.data if isinstance(self.job.data, dict) else {}
+        return {"rq_job_id": data["rq_job_id"]} if "rq_job_id" in data else {}
+
     def _skip(self, reason):
         self.logger.info("Skipped: %s", reason)
-        self.job.data = {"outcome": SyncOutcomeChoices.SKIPPED, "reason": reason, "plugin_version": __version__}
+        self.job.data = {**self._identity(), "outcome": SyncOutcomeChoices.SKIPPED, "reason": reason,
+                         "plugin_version": __version__}
+
+
+def rq_job_id(job):
+    """
+    The id of the RQ job running a core.Job: its `job_id`, unless the RQ job's id is not a UUID (a registration
+    fired by stock `rqscheduler` runs under the registration's own id), which the run's data then records. The
+    fabric lock is held under this id and liveness is asked about it, so such a run is seen alive too.
+    """
+    data = job.data if isinstance(job.data, dict) else {}
+    return data.get("rq_job_id") or str(job.job_id)
 
 
 def active_sync_job(fabric):
@@ -112,7 +135,7 @@ def active_sync_job(fabric):
         name=FabricSyncJob.name, status__in=JobStatusChoices.ENQUEUED_STATE_CHOICES,
     ).order_by("created")
     for job in jobs:
-        if rq_job_alive(str(job.job_id)):
+        if rq_job_alive(rq_job_id(job)):
             return job
         _close_interrupted(job)
     return None
@@ -154,14 +177,15 @@ def run_scheduled_sync(fabric_id, due=None):
         logger.info("Scheduled run for fabric %s: the fabric no longer exists", fabric_id)
         return {"outcome": SyncOutcomeChoices.SKIPPED, "reason": "the fabric no longer exists"}
     rq_job = get_current_job()
+    data = None
     try:
         job_id = uuid.UUID(rq_job.id) if rq_job else uuid.uuid4()
     except ValueError:
-        job_id = uuid.uuid4()
+        job_id, data = uuid.uuid4(), {"rq_job_id": rq_job.id}
     job = Job.objects.create(
         object_type=ObjectType.objects.get_for_model(HedgehogFabric), object_id=fabric.pk,
         name=FabricSyncJob.name, status=JobStatusChoices.STATUS_PENDING, job_id=job_id, queue_name=QUEUE_DEFAULT,
-        user=_sync_user(), scheduled=_parse_due(due),
+        user=_sync_user(), scheduled=_parse_due(due), data=data,
     )
     FabricSyncJob.handle(job, scheduled=True, due=due)
     job.refresh_from_db()
@@ -182,7 +206,7 @@ def _close_interrupted(job, error=INTERRUPTED):
         status=JobStatusChoices.STATUS_ERRORED, error=error, completed=timezone.now())
     fabric = HedgehogFabric.objects.filter(pk=job.object_id).first()
     if fabric is not None:
-        release_fabric_lock(fabric.pk, str(job.job_id))
+        release_fabric_lock(fabric.pk, rq_job_id(job))
         if fabric.sync_status == SyncStatusChoices.SYNCING and not lock_holder(fabric.pk):
             fabric.set_sync_state(SyncStatusChoices.ERROR, error=error)
     return bool(updated)
@@ -201,11 +225,12 @@ def sweep_stale_runs():
     from rq.registry import StartedJobRegistry
 
     for name in (QUEUE_HIGH, QUEUE_DEFAULT):
-        # RQ's own cleanup moves abandoned jobs to the failed registry and calls on_sync_failure.
+        # RQ's own cleanup: a started job whose worker stopped heartbeating (90 s into a job) moves to the
+        # failed registry, and a manual run's failure callback (on_sync_failure) closes its core.Job.
         StartedJobRegistry(queue=django_rq.get_queue(name)).cleanup()
     closed = 0
     for job in Job.objects.filter(name=FabricSyncJob.name, status__in=JobStatusChoices.ENQUEUED_STATE_CHOICES):
-        if not rq_job_alive(str(job.job_id)) and _close_interrupted(job):
+        if not rq_job_alive(rq_job_id(job)) and _close_interrupted(job):
             closed += 1
     stuck = HedgehogFabric.objects.filter(sync_status=SyncStatusChoices.SYNCING)
     for fabric in stuck:
@@ -217,26 +242,49 @@ def sweep_stale_runs():
     return closed
 
 
-@system_job(interval=1)
-class HousekeepingJob(JobRunner):
-    """Every minute on `low`: close interrupted runs and drop the Git caches of deleted fabrics."""
+def run_housekeeping(due=None):
+    """
+    What the scheduler sidecar's housekeeping registration runs on `low`, every `housekeeping_interval` seconds:
+    close the runs whose worker is gone, drop the Git caches of deleted fabrics, close the rows an earlier
+    version's housekeeping system job left, and record that it completed (read by the doctor and the status
+    page through housekeeping_state()).
+    """
+    if (schema := current_legacy_schema()) is not None:
+        logger.warning("Housekeeping skipped: %s", schema.message)
+        return {"skipped": schema.message}
+    state = {"completed": time.time(), "due": due, "closed_runs": sweep_stale_runs(),
+             "removed_git_caches": _prune_git_caches(), "superseded_jobs": _close_superseded_housekeeping()}
+    redis_connection().set(HOUSEKEEPING_STATE_KEY, json.dumps(state))
+    if state["closed_runs"] or state["removed_git_caches"] or state["superseded_jobs"]:
+        logger.info("Housekeeping: closed %(closed_runs)d interrupted run(s), removed %(removed_git_caches)d stale "
+                    "Git cache(s), closed %(superseded_jobs)d superseded housekeeping job(s)", state)
+    return state
 
-    class Meta:
-        name = "Hedgehog housekeeping"
 
-    @classmethod
-    def enqueue(cls, *args, **kwargs):
-        kwargs["queue_name"] = QUEUE_LOW
-        return super().enqueue(*args, **kwargs)
+def housekeeping_state():
+    """What the last housekeeping run recorded ({"completed": epoch seconds, ...}), None when none has."""
+    raw = redis_connection().get(HOUSEKEEPING_STATE_KEY)
+    return json.loads(raw) if raw else None
 
-    def run(self, *args, **kwargs):
-        if (schema := current_legacy_schema()) is not None:
-            self.logger.warning(f"Skipped: {schema.message}")
-            return
-        closed = sweep_stale_runs()
-        removed = _prune_git_caches()
-        self.logger.info("Closed %d interrupted run(s); removed %d stale Git cache(s)", closed, removed)
-        self.job.data = {"closed_runs": closed, "removed_git_caches": removed}
+
+def _close_superseded_housekeeping():
+    """Rows of the system job that ran housekeeping before the sidecar did: nothing runs them any more (NetBox
+    keeps a *scheduled* row whose RQ job is gone, and never schedules another), so they are deleted with any
+    RQ job still scheduled for them."""
+    import django_rq
+    from rq.job import Job as RQJob
+
+    stale = Job.objects.filter(name=SUPERSEDED_HOUSEKEEPING, object_id__isnull=True,
+                               status__in=JobStatusChoices.ENQUEUED_STATE_CHOICES)
+    rows = list(stale.values_list("pk", "job_id", "queue_name"))
+    for _pk, job_id, queue_name in rows:
+        try:
+            django_rq.get_queue(queue_name).scheduled_job_registry.remove(str(job_id))
+        except KeyError:  # a queue this installation no longer has
+            pass
+        redis_connection().delete(RQJob.key_for(str(job_id)))
+    Job.objects.filter(pk__in=[pk for pk, _job_id, _queue in rows]).delete()
+    return len(rows)
 
 
 def _prune_git_caches():

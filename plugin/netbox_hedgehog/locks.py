@@ -9,6 +9,9 @@ from .queues import redis_connection, rq_job_alive
 __all__ = ("fabric_lock", "lock_holder", "release_fabric_lock")
 
 LOCK_KEY = "netbox_hedgehog:sync-lock:{fabric_id}"
+# The holder `netbox hedgehog_sync` takes the lock as: no RQ job to ask about, so it is held until released or
+# until the lock expires (sync_job_timeout + 300 s), and the command stops itself at sync_job_timeout.
+CLI_HOLDER = "cli"
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
@@ -33,7 +36,7 @@ def release_fabric_lock(fabric_id, holder, connection=None):
 
 
 @contextmanager
-def fabric_lock(fabric_id, holder="cli"):
+def fabric_lock(fabric_id, holder=CLI_HOLDER):
     """
     Yield True if this caller now holds the fabric's sync lock, False if a live run holds it.
     A lock whose holder's run is dead (worker killed) is taken over, not waited out.
@@ -43,7 +46,7 @@ def fabric_lock(fabric_id, holder="cli"):
     acquired = bool(connection.set(key, holder, nx=True, ex=_lock_timeout()))
     if not acquired:
         current = lock_holder(fabric_id, connection)
-        if current and current != "cli" and not rq_job_alive(current, connection):
+        if current and current != CLI_HOLDER and not rq_job_alive(current, connection):
             release_fabric_lock(fabric_id, current, connection)
             acquired = bool(connection.set(key, holder, nx=True, ex=_lock_timeout()))
     try:

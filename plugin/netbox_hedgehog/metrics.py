@@ -24,6 +24,8 @@ Series (all gauges; `fabric` is the fabric's name):
 - netbox_hedgehog_scheduler_registrations: registrations in Redis
 - netbox_hedgehog_scheduler_active_sidecars: sidecars that are active with a fresh heartbeat (should be 1)
 - netbox_hedgehog_scheduler_heartbeat_age_seconds: age of the active sidecar's heartbeat (absent when none)
+- netbox_hedgehog_housekeeping_last_completed_timestamp_seconds: when housekeeping last completed (absent when
+  no run has completed since Redis last lost its data)
 - netbox_hedgehog_metrics_errors{part}: 1 when a part (database, redis) could not be read in this scrape
 """
 import logging
@@ -62,6 +64,8 @@ def _families():
         "registrations": gauge("scheduler_registrations", "Scheduler registrations in Redis"),
         "active": gauge("scheduler_active_sidecars", "Active scheduler sidecars with a fresh heartbeat"),
         "heartbeat_age": gauge("scheduler_heartbeat_age_seconds", "Age of the active scheduler sidecar's heartbeat"),
+        "housekeeping": gauge("housekeeping_last_completed_timestamp_seconds",
+                              "Unix time housekeeping last completed"),
         "errors": gauge("metrics_errors", "1 when a part could not be read during this scrape", ("part",)),
     }
 
@@ -152,6 +156,7 @@ class HedgehogCollector:
 
     @staticmethod
     def _collect_scheduler(families):
+        from .jobs import housekeeping_state
         from .scheduling import heartbeat_interval, registrations, scheduler_status
 
         status = scheduler_status()
@@ -162,6 +167,9 @@ class HedgehogCollector:
         if active is not None:
             families["heartbeat_age"].add_metric([], max(0.0, active["age"]))
         families["registrations"].add_metric([], len(registrations()))
+        housekeeping = housekeeping_state()
+        if housekeeping is not None:
+            families["housekeeping"].add_metric([], housekeeping["completed"])
 
 
 def _fabric_rows(model):

@@ -13,8 +13,8 @@ from hedgehog_scheduler.sidecar import publish_change, read_status
 from .models import HedgehogFabric
 from .queues import QUEUE_DEFAULT, redis_connection
 
-__all__ = ("desired_schedule", "fabric_schedule", "next_due", "notify_fabric_changed", "registrations",
-           "scheduler_status")
+__all__ = ("desired_schedule", "fabric_schedule", "housekeeping_interval", "housekeeping_registration", "next_due",
+           "notify_fabric_changed", "registrations", "scheduler_status")
 
 
 def desired_schedule():
@@ -42,6 +42,15 @@ def next_due(fabric_id):
 
 def registrations():
     return _grid().registrations()
+
+
+def housekeeping_registration():
+    """(interval, next due) of the sidecar's housekeeping registration, None when it has none."""
+    return _grid().housekeeping()
+
+
+def housekeeping_interval():
+    return get_plugin_config("netbox_hedgehog", "housekeeping_interval")
 
 
 def scheduler_status():

@@ -8,7 +8,9 @@ Redis keys (all in the connection's database, next to RQ's):
   find the heartbeats without scanning the keyspace.
 - channel ``netbox_hedgehog:scheduler:changes``: a fabric id (text) whose schedule changed, or ``*`` for all;
   a sidecar that releases the leader lock on shutdown publishes ``!leader-released`` so a standby takes over at once.
-- rq-scheduler's ``rq:scheduler:scheduled_jobs`` and ``rq:job:hedgehog-fabric-<id>``: the registrations.
+- rq-scheduler's ``rq:scheduler:scheduled_jobs``, ``rq:job:hedgehog-fabric-<id>`` and
+  ``rq:job:hedgehog-housekeeping``: the registrations; ``netbox_hedgehog:housekeeping:run``: the id of the
+  latest housekeeping run enqueued.
 """
 
 import json
@@ -26,7 +28,7 @@ from redis import RedisError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .grid import LEADER_KEY, GridScheduler, NotLeaderError, validate_interval
+from .grid import HOUSEKEEPING, LEADER_KEY, GridScheduler, NotLeaderError, validate_interval
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +112,8 @@ class Sidecar:
 
     ``desired_provider()`` returns the full desired schedule {fabric id: interval seconds};
     ``fabric_provider(fabric_id)`` returns one fabric's interval, or None when it is not scheduled.
+    With ``housekeeping_interval`` the sidecar also keeps the housekeeping registration (run function
+    ``housekeeping_func`` on ``housekeeping_queue``), reconciled and healed like the fabrics'.
     Both may raise (e.g. database down): the error is logged, registrations already in Redis keep
     firing, and a full reconcile is tried again within PROVIDER_RETRY_SECONDS.
 
@@ -133,6 +137,9 @@ class Sidecar:
         run_timeout: int | None = None,
         run_result_ttl: int | None = None,
         tune_connection: bool = True,
+        housekeeping_interval: int | None = None,
+        housekeeping_queue: str | None = None,
+        housekeeping_func: str | None = None,
     ):
         if tune_connection:
             connection.set_retry(Retry(NoBackoff(), 1))
@@ -147,12 +154,16 @@ class Sidecar:
         self.instance_id = instance_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.heartbeat_key = HEARTBEAT_PREFIX + self.instance_id
         self.lock = LeaderLock(connection, f"{self.instance_id}/{uuid.uuid4().hex[:8]}", 2 * heartbeat_interval)
+        self.housekeeping_interval = validate_interval(housekeeping_interval) if housekeeping_interval else None
         scheduler_options = {"func": func} if func else {}
+        if housekeeping_func:
+            scheduler_options["housekeeping_func"] = housekeeping_func
         self.scheduler = GridScheduler(
             queue_name=queue_name,
             connection=connection,
             run_timeout=run_timeout,
             run_result_ttl=run_result_ttl,
+            housekeeping_queue=housekeeping_queue,
             **scheduler_options,
         )
         self.role = STANDBY
@@ -262,6 +273,8 @@ class Sidecar:
             # Registrations already in Redis keep firing meanwhile.
             self._retry_reconcile_soon("desired_provider failed")
             return
+        if self.housekeeping_interval:
+            desired = {**desired, HOUSEKEEPING: self.housekeeping_interval}
         self._require_leader()
         counts = self.scheduler.reconcile(desired)
         if counts["added"] or counts["updated"] or counts["removed"]:

@@ -15,6 +15,8 @@ FABRIC_CHECKS = (
     ("fabrics-stuck", doctor.check_stuck, ()),
     ("fabrics-failing", doctor.check_failing, ()),
     ("failed-runs", doctor.check_failed_registry, ()),
+    ("housekeeping", doctor.check_housekeeping, ()),
+    ("interrupted-runs", doctor.check_interrupted_runs, ()),
 )
 
 

@@ -8,12 +8,13 @@ from django.db import close_old_connections
 from hedgehog_scheduler.sidecar import Sidecar, healthcheck
 from netbox_hedgehog import scheduling
 from netbox_hedgehog.jobs import FabricSyncJob
-from netbox_hedgehog.queues import QUEUE_DEFAULT
+from netbox_hedgehog.queues import QUEUE_DEFAULT, QUEUE_LOW
 
 
 class Command(BaseCommand):
-    help = ("Run the scheduler sidecar: keep one rq-scheduler registration per scheduled fabric and move due "
-            "runs onto the default queue. Run exactly one per installation; extra instances wait as standby.")
+    help = ("Run the scheduler sidecar: keep one rq-scheduler registration per scheduled fabric and one for "
+            "housekeeping, and move due runs onto their queues (default, low). Run exactly one per installation; "
+            "extra instances wait as standby.")
 
     def add_arguments(self, parser):
         parser.add_argument("--healthcheck", action="store_true", dest="check_health",
@@ -44,9 +45,10 @@ class Command(BaseCommand):
             _fresh_connection(scheduling.fabric_schedule),
             reconcile_interval=scheduling.reconcile_interval(), heartbeat_interval=scheduling.heartbeat_interval(),
             run_timeout=get_plugin_config("netbox_hedgehog", "sync_job_timeout"), func=run_function,
+            housekeeping_interval=scheduling.housekeeping_interval(), housekeeping_queue=QUEUE_LOW,
         )
         self.stdout.write(f"hedgehog scheduler sidecar {sidecar.instance_id}: {FabricSyncJob.name} runs on "
-                          f"'{QUEUE_DEFAULT}'")
+                          f"'{QUEUE_DEFAULT}', housekeeping every {sidecar.housekeeping_interval}s on '{QUEUE_LOW}'")
         sidecar.run_until_signalled()
 
 
