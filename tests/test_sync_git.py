@@ -29,7 +29,7 @@ def stored_counts(fabric):
 @pytest.mark.parametrize("files, expected", [
     ([LAB, "lab-ci_env-ci-1_wiring-gateway.yaml"],
      {"VLANNamespace": 1, "IPv4Namespace": 1, "SwitchGroup": 3, "Switch": 6, "Server": 8, "External": 3,
-      "ExternalAttachment": 5, "Connection": 26}),
+      "ExternalAttachment": 5, "GatewayGroup": 1, "Gateway": 2, "Connection": 26}),
     (["lab-ci_env-ci-1_wiring_mclag-variant.yaml"],
      {"VLANNamespace": 1, "IPv4Namespace": 1, "SwitchGroup": 3, "Switch": 6, "Server": 8, "External": 3,
       "ExternalAttachment": 5, "Connection": 25}),
@@ -50,7 +50,12 @@ def test_samples_import_with_the_right_count_of_each_kind(remote, files, expecte
                                                                                            flat=True))
         assert {"mclag", "mclagDomain"} <= types
     else:
-        assert "Gateway" in result.skipped_kinds and "GatewayGroup" in result.skipped_kinds
+        assert result.skipped_kinds == {}
+        gateway = MODEL_BY_KIND["Gateway"].objects.get(fabric=fabric, name="gateway-1")
+        assert (gateway.interface_count, gateway.groups, gateway.git_file) == (
+            1, [], "wiring/lab-ci_env-ci-1_wiring-gateway.yaml")
+        connection = MODEL_BY_KIND["Connection"].objects.get(fabric=fabric, name="ds4000-01--gateway--gateway-1")
+        assert connection.devices == ["ds4000-01", "gateway-1"]
 
 
 def test_agent_sample_is_an_ignored_kind(remote):
@@ -97,6 +102,10 @@ BAD_INPUT = {
     "duplicate": ("dup.yaml", "apiVersion: wiring.githedgehog.com/v1beta1\nkind: Switch\nmetadata: {name: ds3000-01}\n"
                   "spec: {role: server-leaf}\n", "ds3000-01"),
     "huge file": ("huge.yaml", None, "huge.yaml"),
+    "gateway connection without its gateway": (
+        "gw.yaml", "apiVersion: wiring.githedgehog.com/v1beta1\nkind: Connection\nmetadata: {name: to-gw}\n"
+        "spec: {gateway: {links: [{gateway: {port: gateway-9/enp2s1}, switch: {port: ds4000-01/E1/30}}]}}\n",
+        "no Gateway 'gateway-9'"),
 }
 
 
@@ -169,3 +178,23 @@ def test_both_sources_show_drift(remote, kube_emulator):
     assert leaf.git_spec["description"] == "leaf-2" and leaf.asn == 65101
     fabric.refresh_from_db()
     assert fabric.sync_status == SyncStatusChoices.OUT_OF_SYNC
+
+
+def test_numbers_out_of_range_leave_the_column_empty(remote):
+    # An ASN no column can hold (or that is no ASN) must not fail the run's transaction; the spec keeps it.
+    remote.write("wiring/odd.yaml", [
+        {"apiVersion": "gateway.githedgehog.com/v1alpha1", "kind": "Gateway", "metadata": {"name": "gw-big"},
+         "spec": {"asn": 2**70}},
+        {"apiVersion": "gateway.githedgehog.com/v1alpha1", "kind": "Gateway", "metadata": {"name": "gw-bool"},
+         "spec": {"asn": True}},
+        {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "Switch", "metadata": {"name": "sw-big"},
+         "spec": {"role": "spine", "asn": 2**64}},
+    ])
+    remote.commit("odd numbers")
+    fabric = git_fabric(remote)
+    result = run_sync(fabric)
+    assert result.ok, result.error
+    gateways = MODEL_BY_KIND["Gateway"].objects.filter(fabric=fabric)
+    assert dict(gateways.values_list("name", "asn")) == {"gw-big": None, "gw-bool": None}
+    assert gateways.get(name="gw-big").spec["asn"] == 2**70
+    assert Switch.objects.get(fabric=fabric, name="sw-big").asn is None
