@@ -21,6 +21,7 @@ import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -284,7 +285,8 @@ def main():
         Path(args.profile).mkdir(parents=True, exist_ok=True)
     remove_leftovers()
 
-    spec = spec_for_object_count(args.objects)
+    # A cluster holds the switch profiles its switches use, as the fabric controller keeps them.
+    spec = replace(spec_for_object_count(args.objects), profiles=True)
     objects = generate_fabric(spec)
     print(f"fabric: {len(objects):,} objects ({spec.spines} spines, {spec.leaves} leaves, "
           f"{spec.servers_per_leaf} servers per leaf, {spec.vpcs} VPCs); database {args.db}", flush=True)
