@@ -1,11 +1,13 @@
 """The sync engine over real Git repositories: samples, bad input, partial runs, and drift against a cluster."""
 import copy
+from dataclasses import replace
 
 import pytest
 
 from core.models import ObjectChange
 
 from netbox_hedgehog.choices import SyncStatusChoices
+from netbox_hedgehog.generator import FabricSpec, dump_yaml, generate_fabric
 from netbox_hedgehog.models import MODEL_BY_KIND, VPC, Switch
 from netbox_hedgehog.sync.runner import run_sync
 from tests.helpers import CLUSTER_TOKEN, git_fabric, lab_objects
@@ -176,6 +178,35 @@ def test_both_sources_show_drift(remote, kube_emulator):
     leaf = Switch.objects.get(fabric=fabric, name="ds3000-02")
     assert leaf.origin == "both" and leaf.spec["description"] == "edited on the cluster"
     assert leaf.git_spec["description"] == "leaf-2" and leaf.asn == 65101
+    fabric.refresh_from_db()
+    assert fabric.sync_status == SyncStatusChoices.OUT_OF_SYNC
+
+
+def test_the_controllers_switch_profiles_are_not_drift(remote, kube_emulator):
+    # The fabric controller creates its catalog of switch profiles in the cluster; Git does not hold them.
+    spec = FabricSpec(spines=1, leaves=2, servers_per_leaf=1, vpcs=1, externals=0)
+    remote.write("wiring/fabric.yaml", dump_yaml(generate_fabric(spec)))
+    remote.commit("wiring")
+    server_profile = {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "ServerProfile",
+                      "metadata": {"name": "kubectl-applied", "namespace": "default"},
+                      "spec": {"nics": [{"name": "nic1", "ports": [{"name": "enp2s1"}]}]}}
+    cluster = kube_emulator(generate_fabric(replace(spec, profiles=True)))
+    fabric = git_fabric(remote, kubernetes_server=cluster.url, kubernetes_token=CLUSTER_TOKEN,
+                        kubernetes_ca_cert=cluster.ca_pem)
+    result = run_sync(fabric)
+    assert result.ok, result.error
+    assert result.drift_count == 0
+    profiles = MODEL_BY_KIND["SwitchProfile"].objects.filter(fabric=fabric)
+    assert sorted(profiles.values_list("name", "origin", "drift")) == [
+        ("celestica-ds3000", "cluster", ""), ("celestica-ds4000", "cluster", "")]
+    fabric.refresh_from_db()
+    assert fabric.sync_status == SyncStatusChoices.IN_SYNC
+
+    # Any other kind only in the cluster is drift, a ServerProfile too.
+    cluster.upsert(server_profile)
+    result = run_sync(fabric)
+    assert result.ok and result.drift_count == 1
+    assert MODEL_BY_KIND["ServerProfile"].objects.get(fabric=fabric).drift == "only_in_cluster"
     fabric.refresh_from_db()
     assert fabric.sync_status == SyncStatusChoices.OUT_OF_SYNC
 

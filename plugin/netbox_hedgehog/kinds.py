@@ -17,6 +17,9 @@ class Kind:
     version: str
     plural: str
     model: str  # model name in netbox_hedgehog (lower case), "" for kinds not stored as objects
+    # The fabric controller creates and enforces these objects itself (SwitchProfile: its catalog of the
+    # switch models it supports), so a Git repository rarely holds them: a copy only in the cluster is not drift.
+    controller_catalog: bool = False
 
     @property
     def api_version(self):
@@ -33,7 +36,7 @@ KINDS = (
     Kind("VLANNamespace", _WIRING, "v1beta1", "vlannamespaces", "vlannamespace"),
     Kind("IPv4Namespace", _VPC, "v1beta1", "ipv4namespaces", "ipv4namespace"),
     Kind("SwitchGroup", _WIRING, "v1beta1", "switchgroups", "switchgroup"),
-    Kind("SwitchProfile", _WIRING, "v1beta1", "switchprofiles", "switchprofile"),
+    Kind("SwitchProfile", _WIRING, "v1beta1", "switchprofiles", "switchprofile", controller_catalog=True),
     Kind("ServerProfile", _WIRING, "v1beta1", "serverprofiles", "serverprofile"),
     Kind("Switch", _WIRING, "v1beta1", "switches", "switch"),
     Kind("Server", _WIRING, "v1beta1", "servers", "server"),
