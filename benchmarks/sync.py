@@ -21,6 +21,7 @@ import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -108,7 +109,7 @@ def naive_sync(fabric, request_id):
     from netbox_hedgehog.choices import ConnectionStatusChoices, SyncStatusChoices
     from netbox_hedgehog.models import HEDGEHOG_MODELS
     from netbox_hedgehog.sync.merge import merge_snapshots
-    from netbox_hedgehog.sync.runner import build_kubernetes_source
+    from netbox_hedgehog.sync.sources import fabric_sources
 
     def log(instance, action):
         change = instance.to_objectchange(action)
@@ -117,7 +118,8 @@ def naive_sync(fabric, request_id):
         change.save()
 
     fabric.set_sync_state(SyncStatusChoices.SYNCING)
-    cluster = build_kubernetes_source(fabric).load()
+    (source,) = fabric_sources(fabric)
+    cluster = source.load()
     fabric.set_connection_state(ConnectionStatusChoices.CONNECTED)
     rows = merge_snapshots(None, cluster)
     counts = Counter()
@@ -284,7 +286,8 @@ def main():
         Path(args.profile).mkdir(parents=True, exist_ok=True)
     remove_leftovers()
 
-    spec = spec_for_object_count(args.objects)
+    # A cluster holds the switch profiles its switches use, as the fabric controller keeps them.
+    spec = replace(spec_for_object_count(args.objects), profiles=True)
     objects = generate_fabric(spec)
     print(f"fabric: {len(objects):,} objects ({spec.spines} spines, {spec.leaves} leaves, "
           f"{spec.servers_per_leaf} servers per leaf, {spec.vpcs} VPCs); database {args.db}", flush=True)

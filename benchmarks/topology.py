@@ -28,7 +28,7 @@ FABRIC_PREFIX = "bench-topology-"
 USER = "bench-topology"
 # The first port of each of the first leaves is down (its uplink to spine-01): that many links must be drawn down.
 DOWN_LEAVES = 10
-LOAD_QUERIES = 8
+LOAD_QUERIES = 9
 
 
 def parse_args():

@@ -10,14 +10,16 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ("AGENT_SAMPLE", "CLUSTER_TOKEN", "DATA_DIR", "LAB_WIRING", "SAMPLES_DIR", "cluster_fabric",
-           "create_fabrics", "create_kind_objects", "git_fabric", "lab_objects", "load_sample", "plugin_settings",
-           "sample_files", "table_lock", "wait_for", "waiting_on_lock")
+__all__ = ("AGENT_SAMPLE", "CLUSTER_TOKEN", "DATA_DIR", "LAB_GATEWAY", "LAB_WIRING", "SAMPLES_DIR",
+           "cluster_fabric", "create_fabrics", "create_kind_objects", "git_fabric", "lab_objects", "load_sample",
+           "plugin_settings", "sample_files", "table_lock", "wait_for", "waiting_on_lock")
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Hedgehog's own sample wiring files (origins and licence in data/hedgehog/README.md).
 SAMPLES_DIR = DATA_DIR / "hedgehog" / "samples"
 LAB_WIRING = SAMPLES_DIR / "lab-ci_env-ci-1_wiring.yaml"
+# Its gateways: a GatewayGroup, two Gateways and their connections to the spines of LAB_WIRING.
+LAB_GATEWAY = SAMPLES_DIR / "lab-ci_env-ci-1_wiring-gateway.yaml"
 AGENT_SAMPLE = SAMPLES_DIR / "fabric-testdata_agent_l3vni-leaf-01.yaml"
 # The bearer token the `cluster` emulator wants: long and distinctive, so a leak anywhere would be found.
 CLUSTER_TOKEN = "eyJhbGciOiJSUzI1NiJ9.hedgehog-test-token-4f9c2a7e1b"
@@ -129,6 +131,28 @@ def _kind_values(model, i):
         return {"spec": {"subnets": [subnet]}, "subnets": [subnet]}
     if kind == "SwitchGroup":
         return {"spec": {}}
+    if kind == "SwitchProfile":
+        ports = {"M1": {"nos": "Management0", "management": True}}
+        ports.update({f"E1/{n}": {"nos": f"Ethernet{n - 1}", "label": str(n), "profile": "SFP28-25G"}
+                      for n in range(1, 4 * i + 1)})
+        silicon = "Broadcom TH3" if i == 1 else "Broadcom TD3-X7 3.2T"
+        return {"spec": {"displayName": f"Switch model {i}", "switchSilicon": silicon, "platform": f"x86_64-model{i}",
+                         "nosType": "sonic-bcm-base", "ports": ports,
+                         "portProfiles": {"SFP28-25G": {"speed": {"default": "25G", "supported": ["10G", "25G"]}}}},
+                "display_name": f"Switch model {i}", "switch_silicon": silicon, "platform": f"x86_64-model{i}",
+                "nos_type": "sonic-bcm-base", "port_count": 4 * i + 1}
+    if kind == "ServerProfile":
+        nics = [{"name": f"nic{n}", "ports": [{"name": f"enp{n}s{p}"} for p in range(i)]} for n in range(1, 3)]
+        return {"spec": {"nics": nics}, "nics": ["nic1", "nic2"], "nic_count": 2, "port_count": 2 * i}
+    if kind == "GatewayGroup":
+        return {"spec": {}}
+    if kind == "Gateway":
+        groups = ["default"] if i == 1 else ["default", f"group-{i}"]
+        return {"spec": {"asn": 65500 + i, "protocolIP": f"172.30.8.{100 + i}/32", "vtepIP": f"172.30.12.{100 + i}/32",
+                         "groups": [{"name": group, "priority": 10} for group in groups],
+                         "interfaces": {f"enp2s{n}": {"ips": [f"172.30.128.{2 * n}/31"]} for n in range(i)}},
+                "groups": groups, "interface_count": i, "asn": 65500 + i, "protocol_ip": f"172.30.8.{100 + i}/32",
+                "vtep_ip": f"172.30.12.{100 + i}/32"}
     if kind == "Switch":
         role = "spine" if i == 1 else "server-leaf"
         return {

@@ -14,11 +14,15 @@ from netbox_hedgehog.models import (
     External,
     ExternalAttachment,
     ExternalPeering,
+    Gateway,
+    GatewayGroup,
     HedgehogFabric,
     IPv4Namespace,
     Server,
+    ServerProfile,
     Switch,
     SwitchGroup,
+    SwitchProfile,
     VLANNamespace,
     VPCAttachment,
     VPCPeering,
@@ -29,7 +33,8 @@ API_NAMESPACE = "plugins-api:netbox_hedgehog"
 
 # Route per model, as documented.
 ROUTES = {
-    HedgehogFabric: "fabrics", Switch: "switches", SwitchGroup: "switch-groups", Server: "servers",
+    HedgehogFabric: "fabrics", Switch: "switches", SwitchGroup: "switch-groups", SwitchProfile: "switch-profiles",
+    Server: "servers", ServerProfile: "server-profiles", Gateway: "gateways", GatewayGroup: "gateway-groups",
     Connection: "connections", VLANNamespace: "vlan-namespaces", IPv4Namespace: "ipv4-namespaces", VPC: "vpcs",
     VPCAttachment: "vpc-attachments", VPCPeering: "vpc-peerings", External: "externals",
     ExternalAttachment: "external-attachments", ExternalPeering: "external-peerings",
@@ -210,8 +215,13 @@ def _kind_test_case(model, **attrs):
 VLANNamespaceTest = _kind_test_case(VLANNamespace)
 IPv4NamespaceTest = _kind_test_case(IPv4Namespace)
 SwitchGroupTest = _kind_test_case(SwitchGroup)
+SwitchProfileTest = _kind_test_case(SwitchProfile,
+                                    brief_fields=["display", "display_name", "id", "name", "namespace", "url"])
+ServerProfileTest = _kind_test_case(ServerProfile)
 SwitchTest = _kind_test_case(Switch, brief_fields=["display", "id", "name", "namespace", "role", "url"])
 ServerTest = _kind_test_case(Server)
+GatewayGroupTest = _kind_test_case(GatewayGroup)
+GatewayTest = _kind_test_case(Gateway)
 ConnectionTest = _kind_test_case(Connection,
                                  brief_fields=["connection_type", "display", "id", "name", "namespace", "url"])
 VPCTest = _kind_test_case(VPC)

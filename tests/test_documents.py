@@ -24,7 +24,7 @@ LAB_CI_KINDS = {"VLANNamespace": 1, "IPv4Namespace": 1, "SwitchGroup": 3, "Switc
 EXPECTED = {
     LAB_CI: (LAB_CI_KINDS, {}),
     LAB_CI_MCLAG: ({**LAB_CI_KINDS, "Connection": 25}, {}),
-    LAB_CI_GATEWAY: ({"Connection": 2}, {"GatewayGroup": 1, "Gateway": 2}),
+    LAB_CI_GATEWAY: ({"GatewayGroup": 1, "Gateway": 2, "Connection": 2}, {}),
     PRE_DEMO: ({"VPC": 2, "VPCAttachment": 2}, {}),
     DEMO: ({"VPC": 1, "VPCAttachment": 1, "VPCPeering": 1, "ExternalPeering": 1}, {}),
     AGENT: ({}, {"Agent": 1}),
@@ -153,10 +153,14 @@ def test_connection_endpoints_of_every_type():
 
 def test_connection_references_by_type():
     switches = [manifest("Switch", name) for name in ("leaf", "leaf2", "spine")]
-    base = objects_of(*switches, manifest("Server", "srv"))
+    base = objects_of(*switches, manifest("Server", "srv"), manifest("Gateway", "gw"))
     cases = {
-        "gateway far end is not checked": ({"gateway": {"links": [
+        "gateway far end": ({"gateway": {"links": [
             {"gateway": {"port": "gw/enp2s1"}, "switch": {"port": "spine/E1/20"}}]}}, []),
+        "gateway far end is a Gateway": ({"gateway": {"links": [
+            {"gateway": {"port": "no-gw/enp2s1"}, "switch": {"port": "spine/E1/20"}}]}}, ["no-gw"]),
+        "a switch is not a gateway": ({"gateway": {"links": [
+            {"gateway": {"port": "leaf/E1/1"}, "switch": {"port": "spine/E1/20"}}]}}, ["leaf"]),
         "gateway switch side is checked": ({"gateway": {"links": [
             {"gateway": {"port": "gw/enp2s1"}, "switch": {"port": "nope/E1/20"}}]}}, ["nope"]),
         "server side": ({"unbundled": {"link": {"server": {"port": "ghost/enp2s1"},
@@ -194,6 +198,7 @@ def test_dangling_references_of_every_kind():
         manifest("VPCPeering", "peer", {"permit": [{"vpc-1": {"subnets": ["default"]}, "no-vpc": {}}]}),
         manifest("ExternalAttachment", "extatt", {"external": "no-ext", "connection": "no-conn"}),
         manifest("ExternalPeering", "extpeer", {"permit": {"vpc": {"name": "no-vpc"}, "external": {"name": "ext"}}}),
+        manifest("Gateway", "gw", {"groups": [{"name": "no-gwgroup", "priority": 1}, {"priority": 2}, "default"]}),
     )
     problems = check_references(objects)
     by_object = {}
@@ -209,7 +214,42 @@ def test_dangling_references_of_every_kind():
     assert by_object[("VPCPeering", "peer")] == ["spec.permit[0] refers to 'no-vpc': no VPC 'no-vpc'"]
     assert len(by_object[("ExternalAttachment", "extatt")]) == 2
     assert by_object[("ExternalPeering", "extpeer")] == ["spec.permit.vpc.name refers to 'no-vpc': no VPC 'no-vpc'"]
+    assert by_object[("Gateway", "gw")] == [
+        "spec.groups[0].name refers to 'no-gwgroup': no GatewayGroup 'no-gwgroup'",
+        "spec.groups[1].name is missing or not a string",
+        "spec.groups[2] is not a mapping",
+    ]
     assert all(p.file == "test.yaml" and p.document for p in problems)
+
+
+def test_gateway_groups_resolve():
+    objects = objects_of(manifest("GatewayGroup", "default"),
+                         manifest("Gateway", "gw", {"groups": [{"name": "default", "priority": 10}]}))
+    assert check_references(objects) == []
+    problems = check_references(objects_of(manifest("Gateway", "gw", {"groups": {"name": "default"}})))
+    assert [p.message for p in problems] == ["spec.groups (not a list) is not a mapping"]
+
+
+def test_profiles_need_not_be_in_the_set():
+    # Profiles usually live in the cluster (the fabric controller keeps the switch profiles), not in Git.
+    objects = objects_of(manifest("Switch", "leaf", {"role": "server-leaf", "profile": "celestica-ds3000"}),
+                         manifest("Server", "srv", {"profile": "not-in-git"}))
+    assert check_references(objects) == []
+    assert validate(objects) == (objects, [])
+
+
+def test_a_gateway_connection_goes_with_its_gateway():
+    objects = objects_of(
+        manifest("Switch", "spine"),
+        manifest("GatewayGroup", "default"),
+        manifest("Gateway", "gw", {"groups": [{"name": "missing"}], "interfaces": {"enp2s1": {}}}),
+        manifest("Connection", "spine--gateway--gw", {"gateway": {"links": [
+            {"gateway": {"port": "gw/enp2s1"}, "switch": {"port": "spine/E1/20"}}]}}),
+    )
+    valid, problems = validate(objects)
+    assert [obj.name for obj in valid] == ["spine", "default"]
+    assert [(p.kind, p.name) for p in problems] == [("Gateway", "gw"), ("Connection", "spine--gateway--gw")]
+    assert "Gateway 'gw' is invalid" in problems[1].message
 
 
 def test_validate_excludes_objects_that_depend_on_invalid_ones():
@@ -295,19 +335,30 @@ def test_unknown_kind_wrong_api_version_and_namespace():
     assert "wiring.githedgehog.com/v1beta1" in messages[1]
     assert "Hedgehog only accepts namespace 'default'" in messages[2]
     assert "metadata.name" in messages[3]
-    assert "unknown kind 'Gateway'" in messages[4]  # a Gateway API object, not Hedgehog's Gateway
+    # A Gateway API object, not Hedgehog's Gateway.
+    assert "Gateway must be 'gateway.githedgehog.com/v1alpha1'" in messages[4]
     assert "no 'kind'" in messages[5]
     assert "not a mapping" in messages[6]
 
 
 def test_ignored_kinds_are_counted_not_errors():
     documents = [
-        {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "SwitchProfile", "metadata": {"name": "p"}},
-        {"apiVersion": "gateway.githedgehog.com/v1alpha1", "kind": "Gateway", "metadata": {"name": "g1"}},
-        {"apiVersion": "gateway.githedgehog.com/v1alpha1", "kind": "Gateway", "metadata": {"name": "g2"}},
+        {"apiVersion": "agent.githedgehog.com/v1beta1", "kind": "Catalog", "metadata": {"name": "c"}},
+        {"apiVersion": "gateway.githedgehog.com/v1alpha1", "kind": "GatewayPeering", "metadata": {"name": "p1"}},
+        {"apiVersion": "gateway.githedgehog.com/v1alpha1", "kind": "GatewayPeering", "metadata": {"name": "p2"}},
+        {"apiVersion": "gateway.githedgehog.com/v1alpha1", "kind": "VPCInfo", "metadata": {"name": "v"}},
     ]
     objects, problems, ignored = parse_documents(yaml.safe_dump_all(documents), "ignored.yaml")
-    assert (objects, problems, ignored) == ([], [], {"SwitchProfile": 1, "Gateway": 2})
+    assert (objects, problems, ignored) == ([], [], {"Catalog": 1, "GatewayPeering": 2, "VPCInfo": 1})
+
+
+def test_profiles_and_gateways_are_synced_kinds():
+    documents = [manifest(kind, name) for kind, name in (("SwitchProfile", "vs"), ("ServerProfile", "linux"),
+                                                         ("GatewayGroup", "default"), ("Gateway", "gw"))]
+    objects, problems, ignored = parse_documents(yaml.safe_dump_all(documents), "kinds.yaml")
+    assert problems == [] and ignored == {}
+    assert [(obj.kind, obj.name) for obj in objects] == [
+        ("SwitchProfile", "vs"), ("ServerProfile", "linux"), ("GatewayGroup", "default"), ("Gateway", "gw")]
 
 
 def test_list_documents():

@@ -39,7 +39,10 @@ SPECS = {
     "one-leaf": FabricSpec(spines=1, leaves=1, servers_per_leaf=2, vpcs=1, subnets_per_vpc=1, externals=1),
     "bare": FabricSpec(spines=0, leaves=2, servers_per_leaf=0, vpcs=0, subnets_per_vpc=0, externals=0),
     "medium": FabricSpec(spines=4, leaves=16, servers_per_leaf=12, vpcs=40, subnets_per_vpc=4, externals=4, seed=3),
+    "profiles": FabricSpec(spines=2, leaves=20, servers_per_leaf=24, profiles=True),
 }
+# Kinds the generator never writes: its servers have no profile and its fabrics no gateway.
+NOT_GENERATED = {"ServerProfile", "GatewayGroup", "Gateway"}
 
 # Links of a connection name the device kind at each end.
 SERVER_ENDS = {"server"}
@@ -87,7 +90,10 @@ def reference_errors(objects):
     connections, vpcs, externals = by_kind["Connection"], by_kind["VPC"], by_kind["External"]
     vlan_namespaces, ipv4_namespaces = by_kind["VLANNamespace"], by_kind["IPv4Namespace"]
 
+    profiles = by_kind["SwitchProfile"]
     for name, spec in switches.items():
+        if profiles and spec.get("profile") not in profiles:
+            errors.append(f"Switch {name}: unknown SwitchProfile {spec.get('profile')}")
         for group in [*spec.get("groups", []), spec.get("redundancy", {}).get("group")]:
             if group is not None and group not in groups:
                 errors.append(f"Switch {name}: unknown group {group}")
@@ -115,6 +121,9 @@ def reference_errors(objects):
                 known = False
             if not known:
                 errors.append(f"Connection {name}: {end} port {port} is on no known device")
+            profile = profiles.get(switches.get(device, {}).get("profile"))
+            if profile is not None and interface not in profile["ports"]:
+                errors.append(f"Connection {name}: port {port} is not in its switch's profile")
             if port in used_ports:
                 errors.append(f"Connection {name}: port {port} already used by {used_ports[port]}")
             used_ports[port] = name
@@ -228,10 +237,10 @@ def test_objects_come_in_kinds_order(fabric):
 
 @pytest.mark.parametrize("mclag", [False, True])
 def test_every_kind_and_connection_type_appears(mclag):
-    objects = generate_fabric(FabricSpec(mclag=mclag, leaves=4, externals=2))
-    assert {obj["kind"] for obj in objects} == {kind.kind for kind in KINDS}
+    objects = generate_fabric(FabricSpec(mclag=mclag, leaves=4, externals=2, profiles=True))
+    assert {obj["kind"] for obj in objects} == {kind.kind for kind in KINDS} - NOT_GENERATED
     types = {connection_type(obj) for obj in objects if obj["kind"] == "Connection"}
-    # Gateway connections need a Gateway object, which the plugin does not sync.
+    # The generator's fabrics have no gateway, so no gateway connection.
     expected = connection_types() - {"gateway"}
     if not mclag:
         expected -= {"mclag", "mclagDomain"}
@@ -253,6 +262,38 @@ def test_leaf_roles_and_redundancy():
     assert switches["leaf-01"]["asn"] == switches["leaf-02"]["asn"]  # MCLAG peers share an ASN
     assert switches["leaf-03"]["asn"] != switches["leaf-04"]["asn"]
     assert all("asn" in spec and spec["profile"] for spec in switches.values())
+
+
+def test_profiles_only_when_asked():
+    spec = FabricSpec(spines=2, leaves=20, servers_per_leaf=24)
+    plain = generate_fabric(spec)
+    assert "SwitchProfile" not in {obj["kind"] for obj in plain}
+    with_profiles = generate_fabric(replace(spec, profiles=True))
+    profiles = [obj for obj in with_profiles if obj["kind"] == "SwitchProfile"]
+    assert [obj for obj in with_profiles if obj["kind"] != "SwitchProfile"] == plain
+    by_name = {obj["metadata"]["name"]: obj["spec"] for obj in profiles}
+    assert set(by_name) == {obj["spec"]["profile"] for obj in plain if obj["kind"] == "Switch"}
+    for name, profile in by_name.items():
+        assert validate_against_crd({"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "SwitchProfile",
+                                     "metadata": {"name": name, "namespace": "default"}, "spec": profile}) == []
+        assert profile["ports"]["M1"]["management"] is True
+        used = {p["profile"] for p in profile["ports"].values() if "profile" in p}
+        assert used == set(profile["portProfiles"])
+    # A leaf with 24 servers and its spine, mesh and loopback cables needs more than the model's 48 ports; the
+    # spines (2 links to each of 20 leaves) more than 32.
+    leaf_ports = max(len(ports) for switch, ports in switch_ports(plain).items() if switch.startswith("leaf"))
+    assert leaf_ports > 48
+    assert len(by_name["celestica-ds3000"]["ports"]) == leaf_ports + 1  # and the management port
+    assert len(by_name["celestica-ds4000"]["ports"]) == 40 + 1
+    leaf_port = by_name["celestica-ds3000"]["ports"]["E1/1"]
+    assert leaf_port == {"nos": "Ethernet0", "label": "1", "profile": "SFP28-25G"}
+    assert by_name["celestica-ds3000"]["portProfiles"]["SFP28-25G"]["speed"]["default"] == "25G"
+    spine_port = by_name["celestica-ds4000"]["ports"]["E1/2"]
+    assert spine_port == {"nos": "1/2", "baseNOSName": "Ethernet4", "label": "2", "profile": "QSFP28-100G"}
+    assert "4x25G" in by_name["celestica-ds4000"]["portProfiles"]["QSFP28-100G"]["breakout"]["supported"]
+    small = {obj["metadata"]["name"]: obj["spec"] for obj in generate_fabric(FabricSpec(profiles=True))
+             if obj["kind"] == "SwitchProfile"}
+    assert (len(small["celestica-ds3000"]["ports"]), len(small["celestica-ds4000"]["ports"])) == (49, 33)
 
 
 def test_default_spec_sizes():
@@ -376,7 +417,7 @@ def test_write_wiring(tmp_path, split):
     paths = write_wiring(objects, tmp_path, split=split)
     if split:
         assert {path.relative_to(tmp_path).as_posix() for path in paths} == {
-            f"wiring/{kind.kind.lower()}.yaml" for kind in KINDS
+            f"wiring/{kind.kind.lower()}.yaml" for kind in KINDS if kind.kind not in {*NOT_GENERATED, "SwitchProfile"}
         }
     else:
         assert paths == [tmp_path / "wiring.yaml"]
@@ -394,6 +435,15 @@ def test_cli_writes_one_file(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().err
 
 
+def test_cli_writes_profiles(tmp_path):
+    out = tmp_path / "fabric.yaml"
+    main(["--spines", "1", "--leaves", "2", "--profiles", "--out", str(out)])
+    objects = list(yaml.safe_load_all(out.read_text()))
+    assert objects == generate_fabric(FabricSpec(spines=1, leaves=2, profiles=True))
+    assert [obj["metadata"]["name"] for obj in objects if obj["kind"] == "SwitchProfile"] == [
+        "celestica-ds3000", "celestica-ds4000"]
+
+
 def test_cli_sizes_by_object_count_into_a_directory(tmp_path):
     main(["--objects", "2000", "--dir", str(tmp_path)])
     paths = sorted((tmp_path / "wiring").glob("*.yaml"))
@@ -404,7 +454,8 @@ def test_cli_sizes_by_object_count_into_a_directory(tmp_path):
 def test_cli_module_help():
     result = subprocess.run([sys.executable, "-m", "netbox_hedgehog.generator", "--help"],
                             capture_output=True, text=True, check=True)
-    for option in ("--name", "--spines", "--leaves", "--servers-per-leaf", "--objects", "--agents", "--out", "--dir"):
+    for option in ("--name", "--spines", "--leaves", "--servers-per-leaf", "--objects", "--profiles", "--agents",
+                   "--out", "--dir"):
         assert option in result.stdout
 
 

@@ -13,11 +13,15 @@ from netbox_hedgehog.models import (
     External,
     ExternalAttachment,
     ExternalPeering,
+    Gateway,
+    GatewayGroup,
     HedgehogFabric,
     IPv4Namespace,
     Server,
+    ServerProfile,
     Switch,
     SwitchGroup,
+    SwitchProfile,
     VLANNamespace,
     VPCAttachment,
     VPCPeering,
@@ -27,8 +31,10 @@ from tests.helpers import create_fabrics, create_kind_objects
 # Query field names carry a hedgehog_ prefix: plugin queries share one namespace with NetBox's own.
 BASE_NAMES = {
     HedgehogFabric: "hedgehog_fabric", VLANNamespace: "hedgehog_vlan_namespace",
-    IPv4Namespace: "hedgehog_ipv4_namespace", SwitchGroup: "hedgehog_switch_group", Switch: "hedgehog_switch",
-    Server: "hedgehog_server", Connection: "hedgehog_connection", VPC: "hedgehog_vpc",
+    IPv4Namespace: "hedgehog_ipv4_namespace", SwitchGroup: "hedgehog_switch_group",
+    SwitchProfile: "hedgehog_switch_profile", ServerProfile: "hedgehog_server_profile", Switch: "hedgehog_switch",
+    Server: "hedgehog_server", GatewayGroup: "hedgehog_gateway_group", Gateway: "hedgehog_gateway",
+    Connection: "hedgehog_connection", VPC: "hedgehog_vpc",
     VPCAttachment: "hedgehog_vpc_attachment", VPCPeering: "hedgehog_vpc_peering", External: "hedgehog_external",
     ExternalAttachment: "hedgehog_external_attachment", ExternalPeering: "hedgehog_external_peering",
 }
@@ -110,6 +116,21 @@ SwitchGraphQLTest = _kind_test_case(Switch, graphql_filter_tests=(
     GraphQLFilterTest(name="role", filters='role: {exact: "spine"}', expected={"role": "spine"}),
 ))
 ServerGraphQLTest = _kind_test_case(Server)
+SwitchProfileGraphQLTest = _kind_test_case(SwitchProfile, graphql_filter_tests=(
+    GraphQLFilterTest(name="switch_silicon", filters='switch_silicon: {exact: "Broadcom TH3"}',
+                      expected={"switch_silicon": "Broadcom TH3"}),
+    GraphQLFilterTest(name="port_count", filters="port_count: {comparison_lookup: {gte: 9}}",
+                      expected={"port_count__gte": 9}),
+))
+ServerProfileGraphQLTest = _kind_test_case(ServerProfile, graphql_filter_tests=(
+    GraphQLFilterTest(name="port_count", filters="port_count: {filter_lookup: {exact: 4}}", expected={"port_count": 4}),
+))
+GatewayGroupGraphQLTest = _kind_test_case(GatewayGroup)
+GatewayGraphQLTest = _kind_test_case(Gateway, graphql_filter_tests=(
+    GraphQLFilterTest(name="groups", filters='groups: {contains: ["group-2"]}',
+                      expected={"groups__contains": ["group-2"]}),
+    GraphQLFilterTest(name="asn", filters="asn: {filter_lookup: {exact: 65501}}", expected={"asn": 65501}),
+))
 ConnectionGraphQLTest = _kind_test_case(Connection, graphql_filter_tests=(
     GraphQLFilterTest(name="endpoints", filters='endpoints: {contains: ["leaf-01/E1/1"]}',
                       expected={"endpoints__contains": ["leaf-01/E1/1"]}),

@@ -40,11 +40,24 @@ def test_every_crd_is_synced_or_ignored():
     assert set(KINDS_BY_NAME) == synced
 
 
+def test_the_ignored_kinds_are_the_ones_not_stored():
+    assert set(IGNORED_KINDS) == {"Agent", "Catalog", "GatewayPeering", "VPCInfo"}
+
+
+def test_every_kind_has_its_model_in_the_same_order():
+    from netbox_hedgehog.models import HEDGEHOG_MODELS
+
+    assert [model.KIND for model in HEDGEHOG_MODELS] == [kind.kind for kind in KINDS]
+    assert [model._meta.model_name for model in HEDGEHOG_MODELS] == [kind.model for kind in KINDS]
+
+
 def test_referenced_kinds_come_first():
     order = [kind.kind for kind in KINDS]
     references = {
-        "Switch": ["SwitchGroup", "VLANNamespace"],
-        "Connection": ["Switch", "Server"],
+        "Switch": ["SwitchGroup", "VLANNamespace", "SwitchProfile"],
+        "Server": ["ServerProfile"],
+        "Gateway": ["GatewayGroup"],
+        "Connection": ["Switch", "Server", "Gateway"],
         "VPC": ["IPv4Namespace", "VLANNamespace"],
         "VPCAttachment": ["VPC", "Connection"],
         "VPCPeering": ["VPC"],

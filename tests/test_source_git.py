@@ -99,7 +99,7 @@ def test_other_branch_and_repository_root(remote, make_source):
     assert snapshot.revision == lab_head and names(snapshot) == [("Server", "on-lab")]
 
 
-def test_samples_with_problems_and_ignored_kinds(remote, make_source):
+def test_samples_with_problems(remote, make_source):
     remote.write("lab/wiring.yaml", (SAMPLES / "lab-ci_env-ci-1_wiring.yaml").read_text())
     remote.write("lab/wiring-gateway.yaml", (SAMPLES / "lab-ci_env-ci-1_wiring-gateway.yaml").read_text())
     remote.write("demo/pre-demo.yaml", (SAMPLES / "demo-gitops_env-1_pre-demo.yaml").read_text())
@@ -107,8 +107,10 @@ def test_samples_with_problems_and_ignored_kinds(remote, make_source):
     remote.commit()
 
     lab = make_source(path="lab").load()
-    assert lab.problems == [] and len(lab.objects) == 53
-    assert lab.skipped_kinds == {"Gateway": "not synced (2 objects)", "GatewayGroup": "not synced (1 objects)"}
+    assert lab.problems == [] and len(lab.objects) == 56
+    assert lab.skipped_kinds == {}
+    assert sorted(obj.name for obj in lab.objects if obj.kind in ("Gateway", "GatewayGroup")) == [
+        "default", "gateway-1", "gateway-2"]
 
     demo = make_source(path="demo").load()
     assert {(p.kind, p.name) for p in demo.problems} == {

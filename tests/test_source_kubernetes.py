@@ -15,7 +15,7 @@ import trustme
 from netbox_hedgehog.kinds import AGENT, KINDS
 from netbox_hedgehog.sync.kubernetes import ConnectionReport, KubernetesSource
 from netbox_hedgehog.sync.types import SourceError
-from tests.helpers import AGENT_SAMPLE, LAB_WIRING, load_sample
+from tests.helpers import AGENT_SAMPLE, LAB_GATEWAY, LAB_WIRING, load_sample
 from tests.helpers import CLUSTER_TOKEN as TOKEN
 from tests.kube_emulator import EMULATED_KINDS, KubeEmulator
 
@@ -154,6 +154,40 @@ def test_missing_crd_is_skipped_and_the_rest_loads(lab_objects):
     kinds = Counter(o.kind for o in snapshot.objects)
     assert "Connection" not in kinds
     assert kinds["Switch"] == 6 and kinds["Server"] == 8
+
+
+def test_gateways_and_profiles_are_read_from_their_groups(lab_objects):
+    gateway_wiring = load_sample(LAB_GATEWAY)
+    profile = {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "SwitchProfile",
+               "metadata": {"name": "vs", "namespace": "default"},
+               "spec": {"displayName": "Virtual Switch", "ports": {"M1": {"nos": "Management0", "management": True}}}}
+    with KubeEmulator([*lab_objects, *gateway_wiring, profile], token=TOKEN) as emulator:
+        snapshot = source_for(emulator).load()
+        requests = {request.path for request in emulator.list_requests()}
+
+    kinds = Counter(o.kind for o in snapshot.objects)
+    assert (kinds["Gateway"], kinds["GatewayGroup"], kinds["SwitchProfile"], kinds["Connection"]) == (2, 1, 1, 26)
+    assert snapshot.skipped_kinds == {}
+    assert "/apis/gateway.githedgehog.com/v1alpha1/namespaces/default/gateways" in requests
+    gateway = next(o for o in snapshot.objects if o.kind == "Gateway" and o.name == "gateway-1")
+    assert gateway.manifest["apiVersion"] == "gateway.githedgehog.com/v1alpha1"
+    assert gateway.manifest["spec"]["interfaces"] == {"enp2s1np0": {}}
+
+
+def test_a_cluster_without_the_gateway_crds_skips_them(lab_objects):
+    # Older fabrics serve no gateway.githedgehog.com group at all.
+    installed = set(EMULATED_KINDS) - {"Gateway", "GatewayGroup"}
+    with KubeEmulator(lab_objects, crds=installed, token=TOKEN) as emulator:
+        snapshot = source_for(emulator).load()
+        report = source_for(emulator).test_connection()
+
+    assert snapshot.skipped_kinds == {
+        "GatewayGroup": "CRD gatewaygroups.gateway.githedgehog.com not installed in the cluster",
+        "Gateway": "CRD gateways.gateway.githedgehog.com not installed in the cluster",
+    }
+    assert Counter(o.kind for o in snapshot.objects)["Switch"] == 6
+    assert report.ok and report.crds_missing == ["GatewayGroup", "Gateway"]
+    assert "15 of 17" in report.message and "not installed: GatewayGroup, Gateway" in report.message
 
 
 # --- TLS -------------------------------------------------------------------------------------
@@ -320,7 +354,7 @@ def test_connection_ok_lists_every_crd(cluster):
     report = source_for(cluster).test_connection()
 
     assert report == ConnectionReport(
-        ok=True, message=f"Connected to Kubernetes API at {cluster.url}: 13 of 13 Hedgehog kinds served",
+        ok=True, message=f"Connected to Kubernetes API at {cluster.url}: 17 of 17 Hedgehog kinds served",
         crds_found=[k.kind for k in (*KINDS, AGENT)], crds_missing=[])
 
 
@@ -337,10 +371,11 @@ def test_connection_partial_crds(lab_objects):
         report = source_for(emulator).test_connection()
 
     assert report.ok
-    assert report.crds_found == ["VLANNamespace", "SwitchGroup", "Switch", "Server", "Connection"]
-    assert report.crds_missing == ["IPv4Namespace", "VPC", "VPCAttachment", "VPCPeering", "External",
-                                   "ExternalAttachment", "ExternalPeering", "Agent"]
-    assert "5 of 13" in report.message and "not installed: IPv4Namespace" in report.message
+    assert report.crds_found == ["VLANNamespace", "SwitchGroup", "SwitchProfile", "ServerProfile", "Switch",
+                                 "Server", "Connection"]
+    assert report.crds_missing == ["IPv4Namespace", "GatewayGroup", "Gateway", "VPC", "VPCAttachment",
+                                   "VPCPeering", "External", "ExternalAttachment", "ExternalPeering", "Agent"]
+    assert "7 of 17" in report.message and "not installed: IPv4Namespace, GatewayGroup" in report.message
 
 
 def test_connection_without_any_hedgehog_crd():

@@ -1,11 +1,13 @@
 """The sync engine over real Git repositories: samples, bad input, partial runs, and drift against a cluster."""
 import copy
+from dataclasses import replace
 
 import pytest
 
 from core.models import ObjectChange
 
 from netbox_hedgehog.choices import SyncStatusChoices
+from netbox_hedgehog.generator import FabricSpec, dump_yaml, generate_fabric
 from netbox_hedgehog.models import MODEL_BY_KIND, VPC, Switch
 from netbox_hedgehog.sync.runner import run_sync
 from tests.helpers import CLUSTER_TOKEN, git_fabric, lab_objects
@@ -29,7 +31,7 @@ def stored_counts(fabric):
 @pytest.mark.parametrize("files, expected", [
     ([LAB, "lab-ci_env-ci-1_wiring-gateway.yaml"],
      {"VLANNamespace": 1, "IPv4Namespace": 1, "SwitchGroup": 3, "Switch": 6, "Server": 8, "External": 3,
-      "ExternalAttachment": 5, "Connection": 26}),
+      "ExternalAttachment": 5, "GatewayGroup": 1, "Gateway": 2, "Connection": 26}),
     (["lab-ci_env-ci-1_wiring_mclag-variant.yaml"],
      {"VLANNamespace": 1, "IPv4Namespace": 1, "SwitchGroup": 3, "Switch": 6, "Server": 8, "External": 3,
       "ExternalAttachment": 5, "Connection": 25}),
@@ -50,7 +52,12 @@ def test_samples_import_with_the_right_count_of_each_kind(remote, files, expecte
                                                                                            flat=True))
         assert {"mclag", "mclagDomain"} <= types
     else:
-        assert "Gateway" in result.skipped_kinds and "GatewayGroup" in result.skipped_kinds
+        assert result.skipped_kinds == {}
+        gateway = MODEL_BY_KIND["Gateway"].objects.get(fabric=fabric, name="gateway-1")
+        assert (gateway.interface_count, gateway.groups, gateway.git_file) == (
+            1, [], "wiring/lab-ci_env-ci-1_wiring-gateway.yaml")
+        connection = MODEL_BY_KIND["Connection"].objects.get(fabric=fabric, name="ds4000-01--gateway--gateway-1")
+        assert connection.devices == ["ds4000-01", "gateway-1"]
 
 
 def test_agent_sample_is_an_ignored_kind(remote):
@@ -97,6 +104,10 @@ BAD_INPUT = {
     "duplicate": ("dup.yaml", "apiVersion: wiring.githedgehog.com/v1beta1\nkind: Switch\nmetadata: {name: ds3000-01}\n"
                   "spec: {role: server-leaf}\n", "ds3000-01"),
     "huge file": ("huge.yaml", None, "huge.yaml"),
+    "gateway connection without its gateway": (
+        "gw.yaml", "apiVersion: wiring.githedgehog.com/v1beta1\nkind: Connection\nmetadata: {name: to-gw}\n"
+        "spec: {gateway: {links: [{gateway: {port: gateway-9/enp2s1}, switch: {port: ds4000-01/E1/30}}]}}\n",
+        "no Gateway 'gateway-9'"),
 }
 
 
@@ -169,3 +180,52 @@ def test_both_sources_show_drift(remote, kube_emulator):
     assert leaf.git_spec["description"] == "leaf-2" and leaf.asn == 65101
     fabric.refresh_from_db()
     assert fabric.sync_status == SyncStatusChoices.OUT_OF_SYNC
+
+
+def test_the_controllers_switch_profiles_are_not_drift(remote, kube_emulator):
+    # The fabric controller creates its catalog of switch profiles in the cluster; Git does not hold them.
+    spec = FabricSpec(spines=1, leaves=2, servers_per_leaf=1, vpcs=1, externals=0)
+    remote.write("wiring/fabric.yaml", dump_yaml(generate_fabric(spec)))
+    remote.commit("wiring")
+    server_profile = {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "ServerProfile",
+                      "metadata": {"name": "kubectl-applied", "namespace": "default"},
+                      "spec": {"nics": [{"name": "nic1", "ports": [{"name": "enp2s1"}]}]}}
+    cluster = kube_emulator(generate_fabric(replace(spec, profiles=True)))
+    fabric = git_fabric(remote, kubernetes_server=cluster.url, kubernetes_token=CLUSTER_TOKEN,
+                        kubernetes_ca_cert=cluster.ca_pem)
+    result = run_sync(fabric)
+    assert result.ok, result.error
+    assert result.drift_count == 0
+    profiles = MODEL_BY_KIND["SwitchProfile"].objects.filter(fabric=fabric)
+    assert sorted(profiles.values_list("name", "origin", "drift")) == [
+        ("celestica-ds3000", "cluster", ""), ("celestica-ds4000", "cluster", "")]
+    fabric.refresh_from_db()
+    assert fabric.sync_status == SyncStatusChoices.IN_SYNC
+
+    # Any other kind only in the cluster is drift, a ServerProfile too.
+    cluster.upsert(server_profile)
+    result = run_sync(fabric)
+    assert result.ok and result.drift_count == 1
+    assert MODEL_BY_KIND["ServerProfile"].objects.get(fabric=fabric).drift == "only_in_cluster"
+    fabric.refresh_from_db()
+    assert fabric.sync_status == SyncStatusChoices.OUT_OF_SYNC
+
+
+def test_numbers_out_of_range_leave_the_column_empty(remote):
+    # An ASN no column can hold (or that is no ASN) must not fail the run's transaction; the spec keeps it.
+    remote.write("wiring/odd.yaml", [
+        {"apiVersion": "gateway.githedgehog.com/v1alpha1", "kind": "Gateway", "metadata": {"name": "gw-big"},
+         "spec": {"asn": 2**70}},
+        {"apiVersion": "gateway.githedgehog.com/v1alpha1", "kind": "Gateway", "metadata": {"name": "gw-bool"},
+         "spec": {"asn": True}},
+        {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "Switch", "metadata": {"name": "sw-big"},
+         "spec": {"role": "spine", "asn": 2**64}},
+    ])
+    remote.commit("odd numbers")
+    fabric = git_fabric(remote)
+    result = run_sync(fabric)
+    assert result.ok, result.error
+    gateways = MODEL_BY_KIND["Gateway"].objects.filter(fabric=fabric)
+    assert dict(gateways.values_list("name", "asn")) == {"gw-big": None, "gw-bool": None}
+    assert gateways.get(name="gw-big").spec["asn"] == 2**70
+    assert Switch.objects.get(fabric=fabric, name="sw-big").asn is None

@@ -16,12 +16,12 @@ from utilities.testing import APITestCase, TestCase
 from netbox_hedgehog.choices import DriftChoices, OriginChoices
 from netbox_hedgehog.connections import connection_links
 from netbox_hedgehog.generator import FabricSpec, generate_agents, generate_fabric
-from netbox_hedgehog.models import Connection, HedgehogFabric, Server, Switch
+from netbox_hedgehog.models import Connection, Gateway, HedgehogFabric, Server, Switch
 from netbox_hedgehog.sync.runner import run_sync
 from netbox_hedgehog.topology import build_topology, load_fabric, parse_filters, render_svg
 from netbox_hedgehog.topology.layout import LINK_DOWN, LINK_UNKNOWN, LINK_UP, STATE_BEHIND, STATE_DEAD, STATE_OK
 from tests.gitrepo import Remote
-from tests.helpers import CLUSTER_TOKEN, SAMPLES_DIR, cluster_fabric, git_fabric
+from tests.helpers import CLUSTER_TOKEN, SAMPLES_DIR, cluster_fabric, git_fabric, load_sample
 from tests.kube_emulator import KubeEmulator
 
 LAB = "lab-ci_env-ci-1_wiring.yaml"
@@ -245,14 +245,28 @@ def test_mclag_fabric_draws_the_mclag_domain_between_its_peers(tmp_path, admin):
 
 @pytest.mark.django_db
 def test_gateways_are_drawn_from_the_far_end_of_gateway_connections(tmp_path, admin):
-    topology = topology_of(sync_samples(tmp_path, "lab-gateway", LAB, LAB_GATEWAY), admin)
+    fabric = sync_samples(tmp_path, "lab-gateway", LAB, LAB_GATEWAY)
+    topology = topology_of(fabric, admin)
     gateways = [node for node in topology.tier("side") if node.kind == "gateway"]
     assert names(gateways) == ["gateway-1", "gateway-2"]
-    assert all(node.url is None for node in gateways)  # no Gateway kind is synced yet
+    stored = dict(Gateway.objects.filter(fabric=fabric).values_list("name", "pk"))
+    assert {node.name: node.url for node in gateways} == {
+        name: reverse("plugins:netbox_hedgehog:gateway", kwargs={"pk": pk}) for name, pk in stored.items()}
     (gateway_link,) = links_of(topology, "ds4000-01--gateway--gateway-1")
     assert (gateway_link.source, gateway_link.target) == ("switch:ds4000-01", "gateway:gateway-1")
     assert gateway_link.cables == [("ds4000-01/E1/20/1", "gateway-1/enp2s1np0", "links")]
     assert_readable(topology)
+
+
+@pytest.mark.django_db
+def test_a_gateway_the_cluster_does_not_hold_is_drawn_unlinked(admin):
+    # A cluster source is not reference-checked: its gateway connections may name a gateway it does not serve.
+    connections = [obj for obj in load_sample(SAMPLES_DIR / LAB_GATEWAY) if obj["kind"] == "Connection"]
+    topology = topology_of(sync_cluster("gateway-less", [*load_sample(SAMPLES_DIR / LAB), *connections]), admin)
+    gateways = [node for node in topology.tier("side") if node.kind == "gateway"]
+    assert names(gateways) == ["gateway-1", "gateway-2"] and all(node.url is None for node in gateways)
+    assert {item.target for item in topology.links if item.target.startswith("gateway:")} == {
+        "gateway:gateway-1", "gateway:gateway-2"}
 
 
 @pytest.mark.django_db
@@ -437,7 +451,7 @@ def test_large_fabric_is_readable_and_loads_in_a_fixed_number_of_queries(admin):
             topology = build_topology(data)
             render_svg(topology)
         counts.append(len(queries))
-    assert counts == [8, 8]
+    assert counts == [9, 9]
     assert topology.summary["switches"] == 100 and topology.summary["servers"] == 1056
     assert_readable(topology)
     # Every label fits its box: a name too long for it is cut and ends in "…".

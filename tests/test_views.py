@@ -18,11 +18,15 @@ from netbox_hedgehog.models import (
     External,
     ExternalAttachment,
     ExternalPeering,
+    Gateway,
+    GatewayGroup,
     HedgehogFabric,
     IPv4Namespace,
     Server,
+    ServerProfile,
     Switch,
     SwitchGroup,
+    SwitchProfile,
     VLANNamespace,
     VPCAttachment,
     VPCPeering,
@@ -269,6 +273,10 @@ IPv4NamespaceViewTestCase = _kind_test_case(IPv4Namespace)
 SwitchGroupViewTestCase = _kind_test_case(SwitchGroup)
 SwitchViewTestCase = _kind_test_case(Switch)
 ServerViewTestCase = _kind_test_case(Server)
+SwitchProfileViewTestCase = _kind_test_case(SwitchProfile)
+ServerProfileViewTestCase = _kind_test_case(ServerProfile)
+GatewayGroupViewTestCase = _kind_test_case(GatewayGroup)
+GatewayViewTestCase = _kind_test_case(Gateway)
 ConnectionViewTestCase = _kind_test_case(Connection)
 VPCViewTestCase = _kind_test_case(VPC)
 VPCAttachmentViewTestCase = _kind_test_case(VPCAttachment)
@@ -427,6 +435,16 @@ class FilterSetTestCase(TestCase):
             (filtersets.ExternalAttachmentFilterSet, ExternalAttachment, {"is_static": True}, 1),
             (filtersets.ExternalPeeringFilterSet, ExternalPeering, {"vpc": ["vpc-1"], "external": ["ext-1"]}, 2),
             (filtersets.ServerFilterSet, Server, {"profile": ["linux"]}, 4),
+            (filtersets.SwitchProfileFilterSet, SwitchProfile, {"switch_silicon": ["Broadcom TH3"]}, 2),
+            (filtersets.SwitchProfileFilterSet, SwitchProfile, {"port_count__gte": [9]}, 2),
+            (filtersets.SwitchProfileFilterSet, SwitchProfile, {"display_name__ic": ["model 3"]}, 1),
+            (filtersets.ServerProfileFilterSet, ServerProfile, {"nic": ["nic2"]}, 4),
+            (filtersets.ServerProfileFilterSet, ServerProfile, {"port_count": [6]}, 1),
+            (filtersets.GatewayFilterSet, Gateway, {"group": ["group-3"]}, 1),
+            (filtersets.GatewayFilterSet, Gateway, {"group": ["default"]}, 4),
+            (filtersets.GatewayFilterSet, Gateway, {"asn": [65502]}, 1),
+            (filtersets.GatewayFilterSet, Gateway, {"interface_count__gt": [1]}, 2),
+            (filtersets.GatewayFilterSet, Gateway, {"protocol_ip": ["172.30.8.101/32"]}, 2),
         )
         for fs, model, params, expected in cases:
             with self.subTest(model=model.__name__, params=params):

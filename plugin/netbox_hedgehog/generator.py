@@ -1,6 +1,7 @@
 """
-Generator of synthetic Hedgehog fabrics: spine-leaf wiring, VPCs, externals and Agents as
-Kubernetes manifests, for tests, demos and benchmarks.
+Generator of synthetic Hedgehog fabrics: spine-leaf wiring, VPCs, externals, Agents and
+(optionally) the SwitchProfiles the switches use, as Kubernetes manifests, for tests, demos
+and benchmarks.
 
 Django-free and deterministic: the same FabricSpec always gives the same objects (the seed
 drives switch MACs and which subnet each server connection is attached to). Every object is
@@ -54,6 +55,36 @@ VLAN_FIRST = 1000
 VLAN_LAST = 4094
 MAX_EXTERNALS = 250  # an attachment's addresses carry the external's index in one octet
 
+# What the generator's SwitchProfiles say about each switch model it uses. Like the fabric controller's
+# catalog in shape (a management port, front-panel ports with NOS names, port profiles), but synthetic:
+# each profile lists at least `min_ports` ports, and more when the generated switches use more.
+SPEED_PORT_PROFILE = "SFP28-25G"
+BREAKOUT_PORT_PROFILE = "QSFP28-100G"
+PORT_PROFILES = {
+    SPEED_PORT_PROFILE: {"speed": {"default": "25G", "supported": ["10G", "25G"]}},
+    BREAKOUT_PORT_PROFILE: {"breakout": {"default": "1x100G", "supported": {
+        "1x100G": {"offsets": ["0"]}, "1x40G": {"offsets": ["0"]}, "4x25G": {"offsets": ["0", "1", "2", "3"]},
+        "4x10G": {"offsets": ["0", "1", "2", "3"]},
+    }}, "autoNegAllowed": True, "autoNegDefault": False},
+}
+
+
+@dataclass(frozen=True)
+class _SwitchModel:
+    display_name: str
+    switch_silicon: str
+    platform: str
+    port_profile: str  # every front-panel port's
+    min_ports: int
+
+
+SWITCH_MODELS = {
+    SPINE_PROFILE: _SwitchModel("Celestica DS4000", "Broadcom TH3", "x86_64-cel_ds4000-r0", BREAKOUT_PORT_PROFILE,
+                                32),
+    LEAF_PROFILE: _SwitchModel("Celestica DS3000", "Broadcom TD3-X7 3.2T", "x86_64-cel_seastone_2-r0",
+                               SPEED_PORT_PROFILE, 48),
+}
+
 
 @dataclass
 class FabricSpec:
@@ -66,6 +97,7 @@ class FabricSpec:
     externals: int = 1
     mclag: bool = False
     seed: int = 0
+    profiles: bool = False  # also a SwitchProfile for each profile the switches use
 
 
 def _numbered(prefix, index, count):
@@ -91,6 +123,10 @@ class _Ports:
     def take(self, switch):
         self._used[switch] += 1
         return f"{switch}/E1/{self._used[switch]}"
+
+    def used(self, switch):
+        """How many of the switch's ports were handed out."""
+        return self._used[switch]
 
 
 class _LinkAddresses:
@@ -157,6 +193,28 @@ def _server_connection(server, kind, switches, ports):
         for nic, switch in enumerate(targets, start=1)
     ]
     return f"{server}--{kind}--{'--'.join(switches)}", {kind: {"links": links}}
+
+
+def _switch_profile(model, port_count):
+    """A SwitchProfile spec with a management port and `port_count` front-panel ports E1/1...E1/N."""
+    ports = {"M1": {"nos": "Management0", "management": True, "oniePortName": "eth0"}}
+    for number in range(1, port_count + 1):
+        if model.port_profile == BREAKOUT_PORT_PROFILE:
+            port = {"nos": f"1/{number}", "baseNOSName": f"Ethernet{4 * (number - 1)}"}
+        else:
+            port = {"nos": f"Ethernet{number - 1}"}
+        ports[f"E1/{number}"] = {**port, "label": str(number), "profile": model.port_profile}
+    return {
+        "displayName": model.display_name,
+        "switchSilicon": model.switch_silicon,
+        "features": {"subinterfaces": True, "acls": True, "l2vni": True, "l3vni": True, "eslag": True,
+                     "mclag": True},
+        "nosType": "sonic-bcm-base",
+        "platform": model.platform,
+        "config": {},
+        "ports": ports,
+        "portProfiles": {model.port_profile: copy.deepcopy(PORT_PROFILES[model.port_profile])},
+    }
 
 
 class _Fabric:
@@ -353,6 +411,17 @@ def _add_externals(fabric, vpc_first_subnet):
         }})
 
 
+def _add_profiles(fabric):
+    """One SwitchProfile per profile the switches use, with at least as many ports as the busiest of them."""
+    used = defaultdict(int)
+    for switch in fabric.objects["Switch"]:
+        profile = switch["spec"]["profile"]
+        used[profile] = max(used[profile], fabric.ports.used(switch["metadata"]["name"]))
+    for profile, port_count in sorted(used.items()):
+        model = SWITCH_MODELS[profile]
+        fabric.add("SwitchProfile", profile, _switch_profile(model, max(model.min_ports, port_count)))
+
+
 def generate_fabric(spec):
     """The manifests of a whole fabric described by `spec`, referenced kinds first."""
     _check(spec)
@@ -363,6 +432,8 @@ def generate_fabric(spec):
     server_connections = _add_servers(fabric)
     vpc_first_subnet = _add_vpcs(fabric, server_connections)
     _add_externals(fabric, vpc_first_subnet)
+    if spec.profiles:
+        _add_profiles(fabric)
     return fabric.manifests()
 
 
@@ -518,6 +589,8 @@ def _parse_args(argv):
     parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
     parser.add_argument("--objects", type=int, metavar="N",
                         help="size the fabric for about N objects; overrides the size options above")
+    parser.add_argument("--profiles", action="store_true",
+                        help="also write a SwitchProfile for each profile the switches use, as a cluster holds them")
     parser.add_argument("--agents", action="store_true", help="also write one live, applied Agent per switch")
     parser.add_argument("--now", type=datetime.fromisoformat,
                         help="agent heartbeat time, ISO 8601 (default: the current time)")
@@ -533,7 +606,7 @@ def main(argv=None):
         spec = spec_for_object_count(args.objects, name=args.name, seed=args.seed)
     else:
         spec = FabricSpec(**{field: getattr(args, field) for field in asdict(FabricSpec())})
-    spec = replace(spec, mclag=spec.mclag or args.mclag)
+    spec = replace(spec, mclag=spec.mclag or args.mclag, profiles=args.profiles)
     objects = generate_fabric(spec)
     if args.agents:
         objects += generate_agents(objects, now=args.now or datetime.now(UTC))

@@ -17,6 +17,9 @@ class Kind:
     version: str
     plural: str
     model: str  # model name in netbox_hedgehog (lower case), "" for kinds not stored as objects
+    # The fabric controller creates and enforces these objects itself (SwitchProfile: its catalog of the
+    # switch models it supports), so a Git repository rarely holds them: a copy only in the cluster is not drift.
+    controller_catalog: bool = False
 
     @property
     def api_version(self):
@@ -25,15 +28,20 @@ class Kind:
 
 _WIRING = "wiring.githedgehog.com"
 _VPC = "vpc.githedgehog.com"
+_GATEWAY = "gateway.githedgehog.com"
 
 # Order matters: referenced kinds come before the kinds that reference them, so the
-# reconcile creates namespaces and switches before the connections that use them.
+# reconcile creates namespaces, profiles, switches and gateways before the connections that use them.
 KINDS = (
     Kind("VLANNamespace", _WIRING, "v1beta1", "vlannamespaces", "vlannamespace"),
     Kind("IPv4Namespace", _VPC, "v1beta1", "ipv4namespaces", "ipv4namespace"),
     Kind("SwitchGroup", _WIRING, "v1beta1", "switchgroups", "switchgroup"),
+    Kind("SwitchProfile", _WIRING, "v1beta1", "switchprofiles", "switchprofile", controller_catalog=True),
+    Kind("ServerProfile", _WIRING, "v1beta1", "serverprofiles", "serverprofile"),
     Kind("Switch", _WIRING, "v1beta1", "switches", "switch"),
     Kind("Server", _WIRING, "v1beta1", "servers", "server"),
+    Kind("GatewayGroup", _GATEWAY, "v1alpha1", "gatewaygroups", "gatewaygroup"),
+    Kind("Gateway", _GATEWAY, "v1alpha1", "gateways", "gateway"),
     Kind("Connection", _WIRING, "v1beta1", "connections", "connection"),
     Kind("VPC", _VPC, "v1beta1", "vpcs", "vpc"),
     Kind("VPCAttachment", _VPC, "v1beta1", "vpcattachments", "vpcattachment"),
@@ -52,10 +60,6 @@ AGENT = Kind("Agent", "agent.githedgehog.com", "v1beta1", "agents", "")
 IGNORED_KINDS = {
     "Agent": "agent.githedgehog.com",
     "Catalog": "agent.githedgehog.com",
-    "SwitchProfile": _WIRING,
-    "ServerProfile": _WIRING,
-    "Gateway": "gateway.githedgehog.com",
-    "GatewayGroup": "gateway.githedgehog.com",
-    "GatewayPeering": "gateway.githedgehog.com",
-    "VPCInfo": "gateway.githedgehog.com",
+    "GatewayPeering": _GATEWAY,
+    "VPCInfo": _GATEWAY,
 }

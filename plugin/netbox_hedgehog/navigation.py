@@ -28,9 +28,15 @@ menu = PluginMenu(
         (_("Wiring"), (
             _item("switch", _("Switches")),
             _item("switchgroup", _("Switch groups")),
+            _item("switchprofile", _("Switch profiles")),
             _item("server", _("Servers")),
+            _item("serverprofile", _("Server profiles")),
             _item("connection", _("Connections")),
             _item("vlannamespace", _("VLAN namespaces")),
+        )),
+        (_("Gateway"), (
+            _item("gateway", _("Gateways")),
+            _item("gatewaygroup", _("Gateway groups")),
         )),
         (_("VPC"), (
             _item("vpc", _("VPCs")),

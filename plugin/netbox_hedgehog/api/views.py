@@ -22,8 +22,9 @@ from . import serializers
 
 __all__ = (
     "ConnectionViewSet", "ExternalAttachmentViewSet", "ExternalPeeringViewSet", "ExternalViewSet",
-    "HedgehogFabricViewSet", "HedgehogRootView", "IPv4NamespaceViewSet", "ServerViewSet", "SwitchGroupViewSet",
-    "SwitchViewSet", "VLANNamespaceViewSet", "VPCAttachmentViewSet", "VPCPeeringViewSet", "VPCViewSet",
+    "GatewayGroupViewSet", "GatewayViewSet", "HedgehogFabricViewSet", "HedgehogRootView", "IPv4NamespaceViewSet",
+    "ServerProfileViewSet", "ServerViewSet", "SwitchGroupViewSet", "SwitchProfileViewSet", "SwitchViewSet",
+    "VLANNamespaceViewSet", "VPCAttachmentViewSet", "VPCPeeringViewSet", "VPCViewSet",
 )
 
 
@@ -153,8 +154,15 @@ IPv4NamespaceViewSet = _kind_viewset(models.IPv4Namespace, serializers.IPv4Names
                                      filtersets.IPv4NamespaceFilterSet)
 SwitchGroupViewSet = _kind_viewset(models.SwitchGroup, serializers.SwitchGroupSerializer,
                                    filtersets.SwitchGroupFilterSet)
+SwitchProfileViewSet = _kind_viewset(models.SwitchProfile, serializers.SwitchProfileSerializer,
+                                     filtersets.SwitchProfileFilterSet)
+ServerProfileViewSet = _kind_viewset(models.ServerProfile, serializers.ServerProfileSerializer,
+                                     filtersets.ServerProfileFilterSet)
 SwitchViewSet = _kind_viewset(models.Switch, serializers.SwitchSerializer, filtersets.SwitchFilterSet)
 ServerViewSet = _kind_viewset(models.Server, serializers.ServerSerializer, filtersets.ServerFilterSet)
+GatewayGroupViewSet = _kind_viewset(models.GatewayGroup, serializers.GatewayGroupSerializer,
+                                    filtersets.GatewayGroupFilterSet)
+GatewayViewSet = _kind_viewset(models.Gateway, serializers.GatewaySerializer, filtersets.GatewayFilterSet)
 ConnectionViewSet = _kind_viewset(models.Connection, serializers.ConnectionSerializer, filtersets.ConnectionFilterSet)
 VPCViewSet = _kind_viewset(models.VPC, serializers.VPCSerializer, filtersets.VPCFilterSet)
 VPCAttachmentViewSet = _kind_viewset(models.VPCAttachment, serializers.VPCAttachmentSerializer,

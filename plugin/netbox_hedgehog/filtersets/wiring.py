@@ -1,10 +1,10 @@
 from utilities.filtersets import register_filterset
 
-from ..models import Connection, Server, Switch, SwitchGroup, VLANNamespace
+from ..models import Connection, Server, ServerProfile, Switch, SwitchGroup, SwitchProfile, VLANNamespace
 from .base import COMMON_FIELDS, ArrayOverlapFilter, HedgehogObjectFilterSet
 
-__all__ = ("ConnectionFilterSet", "ServerFilterSet", "SwitchFilterSet", "SwitchGroupFilterSet",
-           "VLANNamespaceFilterSet")
+__all__ = ("ConnectionFilterSet", "ServerFilterSet", "ServerProfileFilterSet", "SwitchFilterSet",
+           "SwitchGroupFilterSet", "SwitchProfileFilterSet", "VLANNamespaceFilterSet")
 
 
 @register_filterset
@@ -19,6 +19,22 @@ class SwitchGroupFilterSet(HedgehogObjectFilterSet):
     class Meta:
         model = SwitchGroup
         fields = COMMON_FIELDS
+
+
+@register_filterset
+class SwitchProfileFilterSet(HedgehogObjectFilterSet):
+    class Meta:
+        model = SwitchProfile
+        fields = (*COMMON_FIELDS, "display_name", "switch_silicon", "platform", "nos_type", "port_count")
+
+
+@register_filterset
+class ServerProfileFilterSet(HedgehogObjectFilterSet):
+    nic = ArrayOverlapFilter(field_name="nics", label="NIC")
+
+    class Meta:
+        model = ServerProfile
+        fields = (*COMMON_FIELDS, "nic_count", "port_count")
 
 
 @register_filterset

@@ -4,11 +4,11 @@ from django.utils.translation import gettext_lazy as _
 from utilities.forms.fields import TagFilterField
 from utilities.forms.rendering import FieldSet
 
-from ..models import Connection, Server, Switch, SwitchGroup, VLANNamespace
+from ..models import Connection, Server, ServerProfile, Switch, SwitchGroup, SwitchProfile, VLANNamespace
 from .base import COMMON_FIELDSET, HedgehogObjectFilterForm
 
-__all__ = ("ConnectionFilterForm", "ServerFilterForm", "SwitchFilterForm", "SwitchGroupFilterForm",
-           "VLANNamespaceFilterForm")
+__all__ = ("ConnectionFilterForm", "ServerFilterForm", "ServerProfileFilterForm", "SwitchFilterForm",
+           "SwitchGroupFilterForm", "SwitchProfileFilterForm", "VLANNamespaceFilterForm")
 
 
 class VLANNamespaceFilterForm(HedgehogObjectFilterForm):
@@ -20,6 +20,31 @@ class VLANNamespaceFilterForm(HedgehogObjectFilterForm):
 class SwitchGroupFilterForm(HedgehogObjectFilterForm):
     model = SwitchGroup
     fieldsets = (FieldSet("q", "filter_id", "tag"), COMMON_FIELDSET)
+    tag = TagFilterField(model)
+
+
+class SwitchProfileFilterForm(HedgehogObjectFilterForm):
+    model = SwitchProfile
+    fieldsets = (
+        FieldSet("q", "filter_id", "tag"),
+        COMMON_FIELDSET,
+        FieldSet("display_name", "switch_silicon", "platform", "nos_type", "port_count", name=_("Switch profile")),
+    )
+    display_name = forms.CharField(label=_("Display name"), required=False)
+    switch_silicon = forms.CharField(label=_("Switch silicon"), required=False)
+    platform = forms.CharField(label=_("Platform"), required=False)
+    nos_type = forms.CharField(label=_("NOS type"), required=False)
+    port_count = forms.IntegerField(label=_("Ports"), required=False, min_value=0)
+    tag = TagFilterField(model)
+
+
+class ServerProfileFilterForm(HedgehogObjectFilterForm):
+    model = ServerProfile
+    fieldsets = (FieldSet("q", "filter_id", "tag"), COMMON_FIELDSET,
+                 FieldSet("nic", "nic_count", "port_count", name=_("Server profile")))
+    nic = forms.CharField(label=_("NIC"), required=False)
+    nic_count = forms.IntegerField(label=_("NIC count"), required=False, min_value=0)
+    port_count = forms.IntegerField(label=_("Ports"), required=False, min_value=0)
     tag = TagFilterField(model)
 
 

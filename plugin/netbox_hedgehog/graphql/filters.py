@@ -14,9 +14,10 @@ if TYPE_CHECKING:
     from netbox.graphql.filter_lookups import BigIntegerLookup, IntegerLookup, StringArrayLookup
 
 __all__ = (
-    "ConnectionFilter", "ExternalAttachmentFilter", "ExternalFilter", "ExternalPeeringFilter", "HedgehogFabricFilter",
-    "IPv4NamespaceFilter", "ServerFilter", "SwitchFilter", "SwitchGroupFilter", "VLANNamespaceFilter",
-    "VPCAttachmentFilter", "VPCFilter", "VPCPeeringFilter",
+    "ConnectionFilter", "ExternalAttachmentFilter", "ExternalFilter", "ExternalPeeringFilter", "GatewayFilter",
+    "GatewayGroupFilter", "HedgehogFabricFilter", "IPv4NamespaceFilter", "ServerFilter", "ServerProfileFilter",
+    "SwitchFilter", "SwitchGroupFilter", "SwitchProfileFilter", "VLANNamespaceFilter", "VPCAttachmentFilter",
+    "VPCFilter", "VPCPeeringFilter",
 )
 
 _LOOKUPS = "netbox.graphql.filter_lookups"
@@ -57,6 +58,8 @@ class HedgehogObjectFilter(NetBoxModelFilter):
 
 
 StringArray = Annotated["StringArrayLookup", strawberry.lazy(_LOOKUPS)]
+Integer = Annotated["IntegerLookup", strawberry.lazy(_LOOKUPS)]
+BigInteger = Annotated["BigIntegerLookup", strawberry.lazy(_LOOKUPS)]
 
 
 @register_filter(models.VLANNamespace, name="HedgehogVLANNamespaceFilter", lookups=True)
@@ -74,10 +77,26 @@ class SwitchGroupFilter(HedgehogObjectFilter):
     pass
 
 
+@register_filter(models.SwitchProfile, name="HedgehogSwitchProfileFilter", lookups=True)
+class SwitchProfileFilter(HedgehogObjectFilter):
+    display_name: StrFilterLookup | None = strawberry_django.filter_field()
+    switch_silicon: StrFilterLookup | None = strawberry_django.filter_field()
+    platform: StrFilterLookup | None = strawberry_django.filter_field()
+    nos_type: StrFilterLookup | None = strawberry_django.filter_field()
+    port_count: Integer | None = strawberry_django.filter_field()
+
+
+@register_filter(models.ServerProfile, name="HedgehogServerProfileFilter", lookups=True)
+class ServerProfileFilter(HedgehogObjectFilter):
+    nics: StringArray | None = strawberry_django.filter_field()
+    nic_count: Integer | None = strawberry_django.filter_field()
+    port_count: Integer | None = strawberry_django.filter_field()
+
+
 @register_filter(models.Switch, name="HedgehogSwitchFilter", lookups=True)
 class SwitchFilter(HedgehogObjectFilter):
     role: StrFilterLookup | None = strawberry_django.filter_field()
-    asn: Annotated["BigIntegerLookup", strawberry.lazy(_LOOKUPS)] | None = strawberry_django.filter_field()
+    asn: BigInteger | None = strawberry_django.filter_field()
     profile: StrFilterLookup | None = strawberry_django.filter_field()
     redundancy_group: StrFilterLookup | None = strawberry_django.filter_field()
     redundancy_type: StrFilterLookup | None = strawberry_django.filter_field()
@@ -88,6 +107,20 @@ class SwitchFilter(HedgehogObjectFilter):
 class ServerFilter(HedgehogObjectFilter):
     profile: StrFilterLookup | None = strawberry_django.filter_field()
     description: StrFilterLookup | None = strawberry_django.filter_field()
+
+
+@register_filter(models.GatewayGroup, name="HedgehogGatewayGroupFilter", lookups=True)
+class GatewayGroupFilter(HedgehogObjectFilter):
+    pass
+
+
+@register_filter(models.Gateway, name="HedgehogGatewayFilter", lookups=True)
+class GatewayFilter(HedgehogObjectFilter):
+    groups: StringArray | None = strawberry_django.filter_field()
+    interface_count: Integer | None = strawberry_django.filter_field()
+    asn: BigInteger | None = strawberry_django.filter_field()
+    protocol_ip: StrFilterLookup | None = strawberry_django.filter_field()
+    vtep_ip: StrFilterLookup | None = strawberry_django.filter_field()
 
 
 @register_filter(models.Connection, name="HedgehogConnectionFilter", lookups=True)
@@ -102,7 +135,7 @@ class VPCFilter(HedgehogObjectFilter):
     mode: StrFilterLookup | None = strawberry_django.filter_field()
     ipv4_namespace: StrFilterLookup | None = strawberry_django.filter_field()
     vlan_namespace: StrFilterLookup | None = strawberry_django.filter_field()
-    subnet_count: Annotated["IntegerLookup", strawberry.lazy(_LOOKUPS)] | None = strawberry_django.filter_field()
+    subnet_count: Integer | None = strawberry_django.filter_field()
     subnets: StringArray | None = strawberry_django.filter_field()
 
 

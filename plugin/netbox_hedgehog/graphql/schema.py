@@ -6,10 +6,14 @@ from .types import (
     ExternalAttachmentType,
     ExternalPeeringType,
     ExternalType,
+    GatewayGroupType,
+    GatewayType,
     HedgehogFabricType,
     IPv4NamespaceType,
+    ServerProfileType,
     ServerType,
     SwitchGroupType,
+    SwitchProfileType,
     SwitchType,
     VLANNamespaceType,
     VPCAttachmentType,
@@ -35,11 +39,23 @@ class HedgehogQuery:
     hedgehog_switch_group: SwitchGroupType = strawberry_django.field()
     hedgehog_switch_group_list: list[SwitchGroupType] = strawberry_django.field()
 
+    hedgehog_switch_profile: SwitchProfileType = strawberry_django.field()
+    hedgehog_switch_profile_list: list[SwitchProfileType] = strawberry_django.field()
+
+    hedgehog_server_profile: ServerProfileType = strawberry_django.field()
+    hedgehog_server_profile_list: list[ServerProfileType] = strawberry_django.field()
+
     hedgehog_switch: SwitchType = strawberry_django.field()
     hedgehog_switch_list: list[SwitchType] = strawberry_django.field()
 
     hedgehog_server: ServerType = strawberry_django.field()
     hedgehog_server_list: list[ServerType] = strawberry_django.field()
+
+    hedgehog_gateway_group: GatewayGroupType = strawberry_django.field()
+    hedgehog_gateway_group_list: list[GatewayGroupType] = strawberry_django.field()
+
+    hedgehog_gateway: GatewayType = strawberry_django.field()
+    hedgehog_gateway_list: list[GatewayType] = strawberry_django.field()
 
     hedgehog_connection: ConnectionType = strawberry_django.field()
     hedgehog_connection_list: list[ConnectionType] = strawberry_django.field()

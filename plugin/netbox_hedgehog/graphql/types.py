@@ -12,11 +12,15 @@ from .filters import (
     ExternalAttachmentFilter,
     ExternalFilter,
     ExternalPeeringFilter,
+    GatewayFilter,
+    GatewayGroupFilter,
     HedgehogFabricFilter,
     IPv4NamespaceFilter,
     ServerFilter,
+    ServerProfileFilter,
     SwitchFilter,
     SwitchGroupFilter,
+    SwitchProfileFilter,
     VLANNamespaceFilter,
     VPCAttachmentFilter,
     VPCFilter,
@@ -24,9 +28,9 @@ from .filters import (
 )
 
 __all__ = (
-    "ConnectionType", "ExternalAttachmentType", "ExternalPeeringType", "ExternalType", "HedgehogFabricType",
-    "IPv4NamespaceType", "ServerType", "SwitchGroupType", "SwitchType", "VLANNamespaceType", "VPCAttachmentType",
-    "VPCPeeringType", "VPCType",
+    "ConnectionType", "ExternalAttachmentType", "ExternalPeeringType", "ExternalType", "GatewayGroupType",
+    "GatewayType", "HedgehogFabricType", "IPv4NamespaceType", "ServerProfileType", "ServerType", "SwitchGroupType",
+    "SwitchProfileType", "SwitchType", "VLANNamespaceType", "VPCAttachmentType", "VPCPeeringType", "VPCType",
 )
 
 # Class names follow NetBox's <Model>Type convention (utilities.api.get_graphql_type_for_model); schema names
@@ -44,8 +48,12 @@ class HedgehogFabricType(NetBoxObjectType):
     vlannamespace_set: list[Annotated["VLANNamespaceType", strawberry.lazy(_TYPES)]]
     ipv4namespace_set: list[Annotated["IPv4NamespaceType", strawberry.lazy(_TYPES)]]
     switchgroup_set: list[Annotated["SwitchGroupType", strawberry.lazy(_TYPES)]]
+    switchprofile_set: list[Annotated["SwitchProfileType", strawberry.lazy(_TYPES)]]
+    serverprofile_set: list[Annotated["ServerProfileType", strawberry.lazy(_TYPES)]]
     switch_set: list[Annotated["SwitchType", strawberry.lazy(_TYPES)]]
     server_set: list[Annotated["ServerType", strawberry.lazy(_TYPES)]]
+    gatewaygroup_set: list[Annotated["GatewayGroupType", strawberry.lazy(_TYPES)]]
+    gateway_set: list[Annotated["GatewayType", strawberry.lazy(_TYPES)]]
     connection_set: list[Annotated["ConnectionType", strawberry.lazy(_TYPES)]]
     vpc_set: list[Annotated["VPCType", strawberry.lazy(_TYPES)]]
     vpcattachment_set: list[Annotated["VPCAttachmentType", strawberry.lazy(_TYPES)]]
@@ -90,6 +98,18 @@ class SwitchGroupType(HedgehogObjectType):
     pass
 
 
+@register_type(models.SwitchProfile, name="HedgehogSwitchProfileType", fields="__all__",
+               filters=SwitchProfileFilter, pagination=True)
+class SwitchProfileType(HedgehogObjectType):
+    pass
+
+
+@register_type(models.ServerProfile, name="HedgehogServerProfileType", fields="__all__",
+               filters=ServerProfileFilter, pagination=True)
+class ServerProfileType(HedgehogObjectType):
+    pass
+
+
 @register_type(models.Switch, name="HedgehogSwitchType", fields="__all__", filters=SwitchFilter, pagination=True)
 class SwitchType(HedgehogObjectType):
 
@@ -104,6 +124,18 @@ class SwitchType(HedgehogObjectType):
 
 @register_type(models.Server, name="HedgehogServerType", fields="__all__", filters=ServerFilter, pagination=True)
 class ServerType(HedgehogObjectType):
+    pass
+
+
+@register_type(models.GatewayGroup, name="HedgehogGatewayGroupType", fields="__all__",
+               filters=GatewayGroupFilter, pagination=True)
+class GatewayGroupType(HedgehogObjectType):
+    pass
+
+
+@register_type(models.Gateway, name="HedgehogGatewayType", fields="__all__", filters=GatewayFilter,
+               pagination=True)
+class GatewayType(HedgehogObjectType):
     pass
 
 

@@ -5,7 +5,7 @@ from netbox.models import NetBoxModel
 
 from ..choices import DriftChoices, OriginChoices
 
-__all__ = ("HedgehogObject", "spec_text", "unique_per_fabric")
+__all__ = ("HedgehogObject", "spec_asn", "spec_text", "unique_per_fabric")
 
 
 class HedgehogObject(NetBoxModel):
@@ -71,3 +71,10 @@ def unique_per_fabric(model_name):
 def spec_text(value):
     """A spec value as a column string: missing values become ""."""
     return "" if value is None else str(value)
+
+
+def spec_asn(value):
+    """A spec's ASN as a column value: None unless it is a whole number an ASN can be (0 to 2**32 - 1)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**32:
+        return value
+    return None

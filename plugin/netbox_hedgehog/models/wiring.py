@@ -6,10 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..connections import connection_endpoints
-from .base import HedgehogObject, spec_text, unique_per_fabric
+from .base import HedgehogObject, spec_asn, spec_text, unique_per_fabric
 
-__all__ = ("AGENT_ALIVE_WINDOW", "PORT_OPER_UP", "Connection", "Server", "Switch", "SwitchGroup", "VLANNamespace",
-           "port_oper")
+__all__ = ("AGENT_ALIVE_WINDOW", "PORT_OPER_UP", "Connection", "Server", "ServerProfile", "Switch", "SwitchGroup",
+           "SwitchProfile", "VLANNamespace", "port_oper")
 
 # A switch agent whose last heartbeat is older than this is reported as not alive.
 AGENT_ALIVE_WINDOW = timedelta(minutes=1)
@@ -42,6 +42,61 @@ class SwitchGroup(HedgehogObject):
         constraints = [unique_per_fabric("switchgroup")]
 
 
+class SwitchProfile(HedgehogObject):
+    """
+    One switch model the fabric supports. `spec` keeps everything (ports with their NOS names, port groups,
+    port profiles with speeds and breakouts); the columns are what an operator filters on.
+    """
+
+    KIND = "SwitchProfile"
+
+    display_name = models.CharField(verbose_name=_("display name"), max_length=200, blank=True)
+    switch_silicon = models.CharField(verbose_name=_("switch silicon"), max_length=100, blank=True)
+    platform = models.CharField(verbose_name=_("platform"), max_length=100, blank=True)
+    nos_type = models.CharField(verbose_name=_("NOS type"), max_length=100, blank=True)
+    port_count = models.PositiveIntegerField(verbose_name=_("ports"), default=0,
+                                             help_text=_("Ports the profile lists, management ports included"))
+
+    class Meta(HedgehogObject.Meta):
+        verbose_name = _("switch profile")
+        verbose_name_plural = _("switch profiles")
+        constraints = [unique_per_fabric("switchprofile")]
+
+    @classmethod
+    def spec_columns(cls, spec):
+        ports = spec.get("ports")
+        return {
+            "display_name": spec_text(spec.get("displayName"))[:200],
+            "switch_silicon": spec_text(spec.get("switchSilicon"))[:100],
+            "platform": spec_text(spec.get("platform"))[:100],
+            "nos_type": spec_text(spec.get("nosType"))[:100],
+            "port_count": len(ports) if isinstance(ports, dict) else 0,
+        }
+
+
+class ServerProfile(HedgehogObject):
+    KIND = "ServerProfile"
+
+    nics = ArrayField(models.CharField(max_length=253), verbose_name=_("NICs"), default=list, blank=True)
+    nic_count = models.PositiveIntegerField(verbose_name=_("NIC count"), default=0)
+    port_count = models.PositiveIntegerField(verbose_name=_("ports"), default=0, help_text=_("Ports of all NICs"))
+
+    class Meta(HedgehogObject.Meta):
+        verbose_name = _("server profile")
+        verbose_name_plural = _("server profiles")
+        constraints = [unique_per_fabric("serverprofile")]
+
+    @classmethod
+    def spec_columns(cls, spec):
+        nics = spec.get("nics")
+        nics = [nic for nic in nics if isinstance(nic, dict)] if isinstance(nics, list) else []
+        return {
+            "nics": [spec_text(nic.get("name"))[:253] for nic in nics if nic.get("name")],
+            "nic_count": len(nics),
+            "port_count": sum(len(nic["ports"]) for nic in nics if isinstance(nic.get("ports"), list)),
+        }
+
+
 class Switch(HedgehogObject):
     KIND = "Switch"
 
@@ -65,10 +120,9 @@ class Switch(HedgehogObject):
     @classmethod
     def spec_columns(cls, spec):
         redundancy = spec.get("redundancy") or {}
-        asn = spec.get("asn")
         return {
             "role": spec_text(spec.get("role")),
-            "asn": asn if isinstance(asn, int) else None,
+            "asn": spec_asn(spec.get("asn")),
             "profile": spec_text(spec.get("profile")),
             "redundancy_group": spec_text(redundancy.get("group")),
             "redundancy_type": spec_text(redundancy.get("type")),

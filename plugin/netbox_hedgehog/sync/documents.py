@@ -217,6 +217,8 @@ def _references(obj, index):
         return f"{what} refers to {name!r}: {reason}" if reason else ""
 
     found = []
+    # A Switch's or Server's `spec.profile` is not checked: profiles usually live in the cluster (the fabric
+    # controller keeps the switch profiles), not in the user's Git repository.
     if obj.kind == "Switch":
         redundancy = spec.get("redundancy")
         if isinstance(redundancy, dict) and redundancy.get("group"):
@@ -231,17 +233,21 @@ def _references(obj, index):
             found.append(f"no connection type: spec needs one of {', '.join(CONNECTION_TYPES)}")
         else:
             for role, port in connection_ports(spec[conn_type]):
-                # Gateways are not synced, so the gateway side of a gateway link is not checked.
-                if conn_type == "gateway" and role == "gateway":
-                    continue
                 device, slash, _ = port.partition("/")
                 if not slash or not device:
                     found.append(f"port {port!r} is not in the form device/port")
                     continue
-                found.append(check(("Switch", "Server"), device, f"port {port!r}"))
+                kinds = ("Gateway",) if conn_type == "gateway" and role == "gateway" else ("Switch", "Server")
+                found.append(check(kinds, device, f"port {port!r}"))
             within_vpc = spec[conn_type].get("withinVPC") if isinstance(spec[conn_type], dict) else None
             if conn_type == "staticExternal" and within_vpc:
                 found.append(check(("VPC",), within_vpc, "spec.staticExternal.withinVPC"))
+    elif obj.kind == "Gateway":
+        for entry, what in _named_list(spec.get("groups"), "spec.groups"):
+            if not isinstance(entry, dict):
+                found.append(f"{what} is not a mapping")
+                continue
+            found.append(check(("GatewayGroup",), entry.get("name"), f"{what}.name"))
     elif obj.kind == "VPCAttachment":
         found.append(check(("Connection",), spec.get("connection"), "spec.connection"))
         found.append(_subnet_reference(spec.get("subnet"), index))

@@ -5,7 +5,7 @@ Pure data, no database: Git is the desired state, the cluster the actual state (
 from dataclasses import dataclass
 
 from ..choices import DriftChoices, OriginChoices
-from ..kinds import KINDS
+from ..kinds import KINDS, KINDS_BY_NAME
 from .types import SourceObject, SourceSnapshot
 
 __all__ = ("DesiredRow", "merge_snapshots", "spec_matches")
@@ -94,6 +94,7 @@ def merge_snapshots(git: SourceSnapshot | None, cluster: SourceSnapshot | None):
             fields["drift"] = DriftChoices.ONLY_IN_GIT if both else ""
         else:
             fields["origin"] = OriginChoices.CLUSTER
-            fields["drift"] = DriftChoices.ONLY_IN_CLUSTER if both else ""
+            drifted = both and not KINDS_BY_NAME[kind].controller_catalog
+            fields["drift"] = DriftChoices.ONLY_IN_CLUSTER if drifted else ""
         rows[kind][(namespace, name)] = DesiredRow(kind, namespace, name, fields, commit if from_git else "")
     return rows

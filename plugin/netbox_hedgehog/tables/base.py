@@ -3,10 +3,12 @@ from django.utils.translation import gettext_lazy as _
 
 from netbox.tables import NetBoxTable, columns
 
-__all__ = ("COMMON_COLUMNS", "HedgehogObjectTable")
+__all__ = ("COMMON_COLUMNS", "DEFAULT_COLUMNS", "HedgehogObjectTable")
 
 COMMON_COLUMNS = ("pk", "id", "name", "fabric", "namespace", "origin", "drift", "uid", "resource_version",
                   "generation", "git_file", "git_commit", "tags", "created", "last_updated", "actions")
+# Columns every kind's table shows by default; each kind adds its own.
+DEFAULT_COLUMNS = ("name", "fabric", "namespace", "origin", "drift")
 
 
 class HedgehogObjectTable(NetBoxTable):
@@ -20,4 +22,4 @@ class HedgehogObjectTable(NetBoxTable):
 
     class Meta(NetBoxTable.Meta):
         fields = COMMON_COLUMNS
-        default_columns = ("name", "fabric", "namespace", "origin", "drift")
+        default_columns = DEFAULT_COLUMNS

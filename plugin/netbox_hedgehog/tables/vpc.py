@@ -4,12 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from netbox.tables import columns
 
 from ..models import VPC, External, ExternalAttachment, ExternalPeering, IPv4Namespace, VPCAttachment, VPCPeering
-from .base import COMMON_COLUMNS, HedgehogObjectTable
+from .base import COMMON_COLUMNS, DEFAULT_COLUMNS, HedgehogObjectTable
 
 __all__ = ("ExternalAttachmentTable", "ExternalPeeringTable", "ExternalTable", "IPv4NamespaceTable",
            "VPCAttachmentTable", "VPCPeeringTable", "VPCTable")
-
-DEFAULT = ("name", "fabric", "namespace", "origin", "drift")
 
 
 class IPv4NamespaceTable(HedgehogObjectTable):
@@ -19,7 +17,7 @@ class IPv4NamespaceTable(HedgehogObjectTable):
     class Meta(HedgehogObjectTable.Meta):
         model = IPv4Namespace
         fields = (*COMMON_COLUMNS, "subnets")
-        default_columns = (*DEFAULT, "subnets")
+        default_columns = (*DEFAULT_COLUMNS, "subnets")
 
 
 class VPCTable(HedgehogObjectTable):
@@ -30,7 +28,7 @@ class VPCTable(HedgehogObjectTable):
     class Meta(HedgehogObjectTable.Meta):
         model = VPC
         fields = (*COMMON_COLUMNS, "mode", "ipv4_namespace", "vlan_namespace", "subnet_count", "subnets")
-        default_columns = (*DEFAULT, "mode", "subnet_count", "subnets")
+        default_columns = (*DEFAULT_COLUMNS, "mode", "subnet_count", "subnets")
 
 
 class VPCAttachmentTable(HedgehogObjectTable):
@@ -39,7 +37,7 @@ class VPCAttachmentTable(HedgehogObjectTable):
     class Meta(HedgehogObjectTable.Meta):
         model = VPCAttachment
         fields = (*COMMON_COLUMNS, "vpc", "subnet", "connection")
-        default_columns = (*DEFAULT, "vpc", "subnet", "connection")
+        default_columns = (*DEFAULT_COLUMNS, "vpc", "subnet", "connection")
 
 
 class VPCPeeringTable(HedgehogObjectTable):
@@ -49,7 +47,7 @@ class VPCPeeringTable(HedgehogObjectTable):
     class Meta(HedgehogObjectTable.Meta):
         model = VPCPeering
         fields = (*COMMON_COLUMNS, "vpcs")
-        default_columns = (*DEFAULT, "vpcs")
+        default_columns = (*DEFAULT_COLUMNS, "vpcs")
 
 
 class ExternalTable(HedgehogObjectTable):
@@ -58,7 +56,7 @@ class ExternalTable(HedgehogObjectTable):
     class Meta(HedgehogObjectTable.Meta):
         model = External
         fields = (*COMMON_COLUMNS, "ipv4_namespace", "inbound_community", "outbound_community")
-        default_columns = (*DEFAULT, "ipv4_namespace", "inbound_community", "outbound_community")
+        default_columns = (*DEFAULT_COLUMNS, "ipv4_namespace", "inbound_community", "outbound_community")
 
 
 class ExternalAttachmentTable(HedgehogObjectTable):
@@ -68,7 +66,7 @@ class ExternalAttachmentTable(HedgehogObjectTable):
     class Meta(HedgehogObjectTable.Meta):
         model = ExternalAttachment
         fields = (*COMMON_COLUMNS, "external", "connection", "is_static")
-        default_columns = (*DEFAULT, "external", "connection", "is_static")
+        default_columns = (*DEFAULT_COLUMNS, "external", "connection", "is_static")
 
 
 class ExternalPeeringTable(HedgehogObjectTable):
@@ -77,4 +75,4 @@ class ExternalPeeringTable(HedgehogObjectTable):
     class Meta(HedgehogObjectTable.Meta):
         model = ExternalPeering
         fields = (*COMMON_COLUMNS, "vpc", "external")
-        default_columns = (*DEFAULT, "vpc", "external")
+        default_columns = (*DEFAULT_COLUMNS, "vpc", "external")

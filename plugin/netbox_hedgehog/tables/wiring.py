@@ -3,12 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from netbox.tables import columns
 
-from ..models import Connection, Server, Switch, SwitchGroup, VLANNamespace
-from .base import COMMON_COLUMNS, HedgehogObjectTable
+from ..models import Connection, Server, ServerProfile, Switch, SwitchGroup, SwitchProfile, VLANNamespace
+from .base import COMMON_COLUMNS, DEFAULT_COLUMNS, HedgehogObjectTable
 
-__all__ = ("ConnectionTable", "ServerTable", "SwitchGroupTable", "SwitchTable", "VLANNamespaceTable")
-
-DEFAULT = ("name", "fabric", "namespace", "origin", "drift")
+__all__ = ("ConnectionTable", "ServerProfileTable", "ServerTable", "SwitchGroupTable", "SwitchProfileTable",
+           "SwitchTable", "VLANNamespaceTable")
 
 
 class VLANNamespaceTable(HedgehogObjectTable):
@@ -25,6 +24,27 @@ class SwitchGroupTable(HedgehogObjectTable):
         model = SwitchGroup
 
 
+class SwitchProfileTable(HedgehogObjectTable):
+    port_count = tables.Column(verbose_name=_("Ports"))
+    tags = columns.TagColumn(url_name="plugins:netbox_hedgehog:switchprofile_list")
+
+    class Meta(HedgehogObjectTable.Meta):
+        model = SwitchProfile
+        fields = (*COMMON_COLUMNS, "display_name", "switch_silicon", "platform", "nos_type", "port_count")
+        default_columns = (*DEFAULT_COLUMNS, "display_name", "switch_silicon", "port_count")
+
+
+class ServerProfileTable(HedgehogObjectTable):
+    nics = columns.ArrayColumn(verbose_name=_("NICs"), orderable=False)
+    port_count = tables.Column(verbose_name=_("Ports"))
+    tags = columns.TagColumn(url_name="plugins:netbox_hedgehog:serverprofile_list")
+
+    class Meta(HedgehogObjectTable.Meta):
+        model = ServerProfile
+        fields = (*COMMON_COLUMNS, "nics", "nic_count", "port_count")
+        default_columns = (*DEFAULT_COLUMNS, "nics", "port_count")
+
+
 class SwitchTable(HedgehogObjectTable):
     asn = tables.Column(verbose_name=_("ASN"))
     agent_alive = columns.BooleanColumn(verbose_name=_("Agent alive"), orderable=False)
@@ -36,7 +56,8 @@ class SwitchTable(HedgehogObjectTable):
         model = Switch
         fields = (*COMMON_COLUMNS, "role", "asn", "profile", "redundancy_group", "redundancy_type", "description",
                   "agent_alive", "agent_applied_current", "agent_heartbeat", "agent_applied_generation")
-        default_columns = (*DEFAULT, "role", "asn", "profile", "redundancy_group", "redundancy_type", "agent_alive")
+        default_columns = (*DEFAULT_COLUMNS, "role", "asn", "profile", "redundancy_group", "redundancy_type",
+                           "agent_alive")
 
 
 class ServerTable(HedgehogObjectTable):
@@ -45,7 +66,7 @@ class ServerTable(HedgehogObjectTable):
     class Meta(HedgehogObjectTable.Meta):
         model = Server
         fields = (*COMMON_COLUMNS, "profile", "description")
-        default_columns = (*DEFAULT, "profile", "description")
+        default_columns = (*DEFAULT_COLUMNS, "profile", "description")
 
 
 class ConnectionTable(HedgehogObjectTable):
@@ -57,4 +78,4 @@ class ConnectionTable(HedgehogObjectTable):
     class Meta(HedgehogObjectTable.Meta):
         model = Connection
         fields = (*COMMON_COLUMNS, "connection_type", "endpoints", "devices")
-        default_columns = (*DEFAULT, "connection_type", "endpoints", "devices")
+        default_columns = (*DEFAULT_COLUMNS, "connection_type", "endpoints", "devices")

@@ -21,7 +21,17 @@ from django.urls import get_script_prefix, reverse
 
 from ..choices import DriftChoices
 from ..connections import connection_links
-from ..models import VPC, Connection, External, ExternalAttachment, Server, Switch, SwitchGroup, VPCAttachment
+from ..models import (
+    VPC,
+    Connection,
+    External,
+    ExternalAttachment,
+    Gateway,
+    Server,
+    Switch,
+    SwitchGroup,
+    VPCAttachment,
+)
 from ..models.wiring import PORT_OPER_UP, port_oper
 
 __all__ = ("FabricData", "Topology", "TopologyFilters", "build_topology", "link_url", "load_fabric", "node_url",
@@ -77,7 +87,7 @@ def natural_key(name):
 
 
 def node_url(kind, pk):
-    """The page a node (or a switch group's box) links to: its object's page. Gateways and uplinks have none."""
+    """The page a node (or a switch group's box) links to: its object's page. Uplinks have none."""
     model = _URL_MODELS.get(kind)
     if model is None or pk is None:
         return None
@@ -101,7 +111,8 @@ def _path_around_pk(view_name, _script_prefix):
     return tuple(reverse(view_name, kwargs={"pk": int(marker)}).rsplit(marker, 1))
 
 
-_URL_MODELS = {NODE_SWITCH: Switch, NODE_SERVER: Server, NODE_EXTERNAL: External, NODE_SWITCH_GROUP: SwitchGroup}
+_URL_MODELS = {NODE_SWITCH: Switch, NODE_SERVER: Server, NODE_EXTERNAL: External, NODE_GATEWAY: Gateway,
+               NODE_SWITCH_GROUP: SwitchGroup}
 
 
 #
@@ -118,6 +129,7 @@ class FabricData:
     servers: list = field(default_factory=list)  # dicts: pk, name, drift, description
     connections: list = field(default_factory=list)  # dicts: pk, name, spec, drift
     externals: list = field(default_factory=list)  # dicts: pk, name, drift
+    gateways: list = field(default_factory=list)  # dicts: pk, name, drift
     external_attachments: list = field(default_factory=list)  # dicts: name, external, connection
     vpc_attachments: list = field(default_factory=list)  # dicts: vpc, subnet, connection
     switch_groups: list = field(default_factory=list)  # dicts: pk, name, drift
@@ -136,7 +148,7 @@ _SWITCH_FIELDS = ("pk", "name", "role", "asn", "description", "redundancy_group"
 
 
 def load_fabric(fabric, user):
-    """The fabric's objects that `user` may view: eight queries, whatever the fabric's size."""
+    """The fabric's objects that `user` may view: nine queries, whatever the fabric's size."""
     def visible(model):
         return model.objects.restrict(user, "view").filter(fabric=fabric).order_by()
 
@@ -147,6 +159,7 @@ def load_fabric(fabric, user):
         servers=list(visible(Server).values("pk", "name", "drift", "description")),
         connections=list(visible(Connection).values("pk", "name", "spec", "drift")),
         externals=list(visible(External).values("pk", "name", "drift")),
+        gateways=list(visible(Gateway).values("pk", "name", "drift")),
         external_attachments=list(visible(ExternalAttachment).values("name", "external", "connection")),
         vpc_attachments=list(visible(VPCAttachment).values("vpc", "subnet", "connection")),
         switch_groups=list(visible(SwitchGroup).values("pk", "name", "drift")),
@@ -466,6 +479,9 @@ class _Graph:
         for row in data.externals:
             node = _plain_node(NODE_EXTERNAL, TIER_SIDE, row, ["external"])
             self.nodes[node.id] = node
+        for row in data.gateways:
+            node = _plain_node(NODE_GATEWAY, TIER_SIDE, row, ["gateway"])
+            self.nodes[node.id] = node
         self.attachments = defaultdict(list)  # connection -> [(external, attachment)]
         for row in data.external_attachments:
             self.attachments[row["connection"]].append((row["external"], row["name"]))
@@ -480,6 +496,7 @@ class _Graph:
         device = endpoint.partition("/")[0]
         if connection_type == "gateway" and role in GATEWAY_ROLES:
             node_id = f"{NODE_GATEWAY}:{device}"
+            # A gateway the fabric's cluster does not hold (or this user may not view) is still drawn, unlinked.
             if node_id not in self.nodes:
                 self.nodes[node_id] = Node(id=node_id, kind=NODE_GATEWAY, name=device, tier=TIER_SIDE,
                                            url=node_url(NODE_GATEWAY, None), details=["gateway"])

@@ -1,4 +1,5 @@
 from .fabric import *  # noqa: F401,F403
+from .gateway import *  # noqa: F401,F403
 from .status import *  # noqa: F401,F403
 from .sync import *  # noqa: F401,F403
 from .topology import *  # noqa: F401,F403

@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
-from ...models import Connection, Server, Switch, SwitchGroup, VLANNamespace
+from ...models import Connection, Server, ServerProfile, Switch, SwitchGroup, SwitchProfile, VLANNamespace
 from .base import BRIEF_FIELDS, HedgehogObjectSerializer
 
-__all__ = ("ConnectionSerializer", "ServerSerializer", "SwitchGroupSerializer", "SwitchSerializer",
-           "VLANNamespaceSerializer")
+__all__ = ("ConnectionSerializer", "ServerProfileSerializer", "ServerSerializer", "SwitchGroupSerializer",
+           "SwitchProfileSerializer", "SwitchSerializer", "VLANNamespaceSerializer")
 
 fields_for = HedgehogObjectSerializer.fields_for
 
@@ -20,6 +20,20 @@ class SwitchGroupSerializer(HedgehogObjectSerializer):
     class Meta:
         model = SwitchGroup
         fields = fields_for()
+        brief_fields = BRIEF_FIELDS
+
+
+class SwitchProfileSerializer(HedgehogObjectSerializer):
+    class Meta:
+        model = SwitchProfile
+        fields = fields_for("display_name", "switch_silicon", "platform", "nos_type", "port_count")
+        brief_fields = (*BRIEF_FIELDS, "display_name")
+
+
+class ServerProfileSerializer(HedgehogObjectSerializer):
+    class Meta:
+        model = ServerProfile
+        fields = fields_for("nics", "nic_count", "port_count")
         brief_fields = BRIEF_FIELDS
 
 
