@@ -44,8 +44,10 @@ write_configuration() {
   local conf="$NETBOX_ROOT/conf/configuration.py"
   if [ -f "$conf" ]; then
     # Configurations written before the demo ran with debug off by default.
-    grep -q '^DEBUG = True$' "$conf" && sed -i 's/^DEBUG = True$/DEBUG = os.environ.get("HEDGEHOG_DEMO_DEBUG") == "1"/; 1i import os' "$conf"
-    return
+    if grep -q '^DEBUG = True$' "$conf"; then
+      sed -i 's/^DEBUG = True$/DEBUG = os.environ.get("HEDGEHOG_DEMO_DEBUG") == "1"/; 1i import os' "$conf"
+    fi
+    return 0
   fi
   mkdir -p "$NETBOX_ROOT/conf" "$NETBOX_ROOT/media" "$NETBOX_ROOT/scripts" "$NETBOX_ROOT/reports"
   touch "$NETBOX_ROOT/conf/__init__.py"

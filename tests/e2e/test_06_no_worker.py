@@ -4,7 +4,7 @@ import re
 from playwright.sync_api import expect
 
 from .conftest import STACK_DIR
-from .ui import add_fabric, click_and_reload, screenshot, toasts, watch_run
+from .ui import add_fabric, click_and_reload, reload_until, screenshot, toasts, watch_run
 
 BANNER = "#hedgehog-health-banner"
 
@@ -14,7 +14,7 @@ def test_no_worker_banner_and_queued_sync(page, stack):
     expect(page.locator(BANNER)).to_have_count(0)  # a worker is running: no banner
     stack.stop_worker()
     try:
-        page.reload()
+        reload_until(page, BANNER, 1)
         banner = page.locator(BANNER)
         expect(banner).to_be_visible()
         expect(banner).to_contain_text(re.compile(r"no (live RQ )?worker serves queue 'high'", re.I))
@@ -31,5 +31,4 @@ def test_no_worker_banner_and_queued_sync(page, stack):
     # Once a worker is back, the queued run runs, and the open page follows it to its end.
     assert watch_run(page)[-1] == "Completed"
     expect(page.locator("#latest-run-waiting")).to_have_count(0)
-    page.reload()
-    expect(page.locator(BANNER)).to_have_count(0)
+    reload_until(page, BANNER, 0)

@@ -68,3 +68,13 @@ def watch_run(page, timeout=90):
     assert page.evaluate("window.__e2eNotReloaded === true"), "the page was reloaded while the run was watched"
     assert seen and seen[-1] in RUN_END, f"the run did not end within {timeout}s; statuses seen: {seen}"
     return seen
+
+
+def reload_until(page, selector, count, timeout=30):
+    """Reload the page until `selector` matches `count` elements: the health banner reads a summary cached for
+    up to 10 seconds (status.HEALTH_CACHE_SECONDS)."""
+    deadline = time.monotonic() + timeout
+    while page.locator(selector).count() != count:
+        assert time.monotonic() < deadline, f"{selector} never matched {count} element(s) in {timeout}s"
+        page.wait_for_timeout(1000)
+        page.reload()
