@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..connections import connection_endpoints
-from .base import HedgehogObject, spec_text, unique_per_fabric
+from .base import HedgehogObject, spec_mapping, spec_text, unique_per_fabric
 
 __all__ = ("AGENT_ALIVE_WINDOW", "PORT_OPER_UP", "Connection", "Server", "Switch", "SwitchGroup", "VLANNamespace",
            "port_oper")
@@ -64,15 +64,14 @@ class Switch(HedgehogObject):
 
     @classmethod
     def spec_columns(cls, spec):
-        redundancy = spec.get("redundancy") or {}
-        asn = spec.get("asn")
+        redundancy = spec_mapping(spec.get("redundancy"))
         return {
             "role": spec_text(spec.get("role")),
-            "asn": asn if isinstance(asn, int) else None,
+            "asn": spec.get("asn"),
             "profile": spec_text(spec.get("profile")),
             "redundancy_group": spec_text(redundancy.get("group")),
             "redundancy_type": spec_text(redundancy.get("type")),
-            "description": spec_text(spec.get("description"))[:200],
+            "description": spec_text(spec.get("description")),
         }
 
     @property
@@ -102,7 +101,7 @@ class Server(HedgehogObject):
 
     @classmethod
     def spec_columns(cls, spec):
-        return {"profile": spec_text(spec.get("profile")), "description": spec_text(spec.get("description"))[:200]}
+        return {"profile": spec_text(spec.get("profile")), "description": spec_text(spec.get("description"))}
 
 
 class Connection(HedgehogObject):
