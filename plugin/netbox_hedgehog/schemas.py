@@ -42,7 +42,8 @@ _METADATA_SCHEMA = {
         "generation": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
     },
 }
-# jsonschema quotes the offending value in full; a message names it, it does not reproduce it.
+# Longest quote of an offending value in a message, and longest message.
+_QUOTE_LENGTH = 60
 _MESSAGE_LENGTH = 300
 
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
@@ -172,7 +173,13 @@ def _messages(validator, obj):
     errors = []
     for error in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path))):
         path = ".".join(str(part) for part in error.absolute_path) or "<root>"
-        message = error.message if len(error.message) <= _MESSAGE_LENGTH else error.message[:_MESSAGE_LENGTH] + "..."
+        message = error.message
+        quoted = repr(error.instance)
+        if len(quoted) > _QUOTE_LENGTH:
+            # jsonschema quotes the offending value in full; the message names it and keeps the reason.
+            message = message.replace(quoted, quoted[:_QUOTE_LENGTH - 9] + "..." + quoted[-1:], 1)
+        if len(message) > _MESSAGE_LENGTH:
+            message = message[:_MESSAGE_LENGTH] + "..."
         errors.append(f"{path}: {message}")
     return errors
 
