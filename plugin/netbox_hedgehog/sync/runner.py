@@ -1,6 +1,10 @@
 """
 One sync of one fabric: load the sources, check the input, diff, apply, record the outcome.
-Callers (the job runner, `netbox hedgehog_sync`) hold the per-fabric lock; this module does not.
+Callers (the job runner, `netbox hedgehog_sync`) hold the per-fabric lock; this module does not. Everything a
+run touches for the fabric (its Git cache among it) is touched under that lock.
+
+Every run ends success, partial or failed: an exception no check foresaw fails the run like a source error
+would (nothing applied, the fabric out of `syncing`, the failure journalled) instead of escaping.
 """
 import logging
 from dataclasses import dataclass, field
@@ -51,16 +55,20 @@ class SyncResult:
 def _load(fabric, sources, result, log):
     """Read every source; returns (Git snapshot, cluster snapshot), None for a source the fabric lacks.
     Raises SourceError (already redacted) if one cannot be read."""
-    snapshots = {}
+    snapshots, crd_schemas = {}, None
     for source in sources:
         log.info("Reading %s", source.describe())
         try:
-            snapshot = source.load()
+            snapshot = source.load(crd_schemas)
         except SourceError as e:
             record_connection_error(fabric, str(e))
             raise
         snapshots[source.role] = snapshot
         log.info("%s: %d objects at revision %s", source.label, len(snapshot.objects), snapshot.revision[:12])
+        if snapshot.crd_schemas is not None:
+            # Cluster sources come first: the Git objects of the run are checked against the cluster's CRDs.
+            crd_schemas = crd_schemas or snapshot.crd_schemas
+            log.info("%s objects checked against %s", source.label, snapshot.crd_schemas.origin)
         result.skipped_kinds.update(snapshot.skipped_kinds)
         result.problems.extend(problem.as_dict() for problem in snapshot.problems)
     fabric.set_connection_state(ConnectionStatusChoices.CONNECTED)
@@ -78,6 +86,25 @@ def run_sync(fabric, *, dry_run=False, user=None, request_id=None, logger=None):
     if not dry_run:
         fabric.set_sync_state(SyncStatusChoices.SYNCING)
     sources = fabric_sources(fabric)
+    try:
+        return _run(fabric, sources, result, log, user=user, request_id=request_id)
+    except Exception as exc:  # noqa: BLE001 - the run must end failed, not errored with the fabric left syncing
+        from rq.timeouts import JobTimeoutException
+
+        if isinstance(exc, JobTimeoutException):
+            # RQ stopped the job at sync_job_timeout: the fabric says so, and the job ends as RQ decided.
+            _fail(fabric, result, "the run took longer than sync_job_timeout and was stopped; nothing was changed",
+                  log)
+            raise
+        log.exception("Sync stopped on an unexpected error")
+        # The apply is one transaction: an error inside it changed nothing.
+        error = redact(f"the run stopped on an unexpected error ({type(exc).__name__}); the worker's log has "
+                       "the details", source_secrets(sources))
+        return _fail(fabric, result, error, log)
+
+
+def _run(fabric, sources, result, log, *, user, request_id):
+    dry_run = result.dry_run
     try:
         git, cluster = _load(fabric, sources, result, log)
     except SourceError as e:
