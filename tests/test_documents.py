@@ -21,6 +21,7 @@ from netbox_hedgehog.sync.documents import (
 )
 from netbox_hedgehog.sync.types import Deadline, SourceObject
 from tests.helpers import SAMPLES_DIR as SAMPLES
+from tests.helpers import billion_laughs, server_yaml
 
 LAB_CI = "lab-ci_env-ci-1_wiring.yaml"
 LAB_CI_GATEWAY = "lab-ci_env-ci-1_wiring-gateway.yaml"
@@ -370,20 +371,8 @@ def test_yaml_is_loaded_safely():
 
 # --- hostile input: limits of a document, a file and a load -----------------------------------
 
-def server_yaml(name, spec_text="description: a server"):
-    return (f"apiVersion: wiring.githedgehog.com/v1beta1\nkind: Server\nmetadata:\n  name: {name}\n"
-            f"spec:\n  {spec_text}\n")
-
-
-def laughs(levels, width=10):
-    """A Server whose spec holds a "billion laughs": `levels` lists of `width` aliases of the level below."""
-    lines = [f"l0: &l0 [{', '.join(['lol'] * width)}]"]
-    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels + 1)]
-    return server_yaml("laughs", "\n  ".join(lines))
-
-
 def test_billion_laughs_is_refused_by_the_expanded_size_of_the_document():
-    text = laughs(5)
+    text = billion_laughs(5)
     assert len(text) < 700
     objects, problems, _ = parse_documents(text, "laughs.yaml")
     assert objects == []
@@ -391,7 +380,7 @@ def test_billion_laughs_is_refused_by_the_expanded_size_of_the_document():
     assert "expands to more than 100000 YAML nodes" in problems[0].message
     assert "(setting yaml_max_document_nodes)" in problems[0].message
     # Eight levels (10^8 strings) are refused as fast: the check never expands anything.
-    assert "expands to more than" in parse_documents(laughs(8), "laughs.yaml")[1][0].message
+    assert "expands to more than" in parse_documents(billion_laughs(8), "laughs.yaml")[1][0].message
 
 
 def test_ordinary_aliases_and_merge_keys_are_accepted():

@@ -21,6 +21,7 @@ from .types import Problem, SettingLimits, SourceObject
 
 __all__ = (
     "DEFAULT_NAMESPACE",
+    "YAML_SUFFIXES",
     "DocumentReader",
     "Limits",
     "LoadLimitError",
@@ -32,6 +33,8 @@ __all__ = (
 )
 
 DEFAULT_NAMESPACE = "default"
+# The files of a repository or directory that are read as YAML.
+YAML_SUFFIXES = (".yaml", ".yml")
 
 # A "---" at column 0 always starts a document: YAML forbids it inside any scalar, so splitting
 # on it is exact, and lets one broken document fail alone instead of hiding the ones after it.

@@ -28,12 +28,11 @@ from pathlib import Path
 from ..choices import OriginChoices
 from ..schemas import CrdSchemas
 from ..validators import validate_git_branch, validate_git_path, validate_git_url
-from .documents import DocumentReader, Limits, LoadLimitError, validate
+from .documents import YAML_SUFFIXES, DocumentReader, Limits, LoadLimitError, validate
 from .types import ConnectionReport, Deadline, FabricSource, Problem, SourceError, SourceSnapshot, redact
 
 __all__ = ("CACHE_PREFIX", "GitSource", "fabric_cache_dir")
 
-YAML_SUFFIXES = (".yaml", ".yml")
 # Each fabric's clone lives in <git_cache_dir>/fabric-<id>/.
 CACHE_PREFIX = "fabric-"
 
