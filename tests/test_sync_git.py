@@ -210,6 +210,8 @@ HOSTILE = {
     "set": (server_yaml("bad", "description: !!set {a}"), "a set (!!set)"),
     "nan": (server_yaml("bad", "description: .nan"), "nan is not a finite number"),
     "NUL": (server_yaml("bad", 'description: "a\\0b"'), "holds a NUL character"),
+    "NUL in the name and the kind": ('apiVersion: wiring.githedgehog.com/v1beta1\nkind: "Ser\\0ver"\n'
+                                     'metadata: {name: "b\\0ad"}\n', "unknown kind 'Ser\\x00ver'"),
     "huge integer": (_switch("{role: spine, asn: 123456789012345678901234}"), "does not fit in 64 bits"),
     "integer of 5000 digits": (_switch("{role: spine, asn: " + "9" * 5000 + "}"), "integer has thousands of digits"),
     "impossible date": (server_yaml("bad", "description: 2024-02-30"), "day is out of range for month"),
@@ -326,12 +328,14 @@ def test_an_unexpected_error_ends_the_run_failed_not_syncing(remote, operator, m
 def test_a_scheduled_run_of_hostile_content_is_a_failed_job_not_an_errored_one(remote):
     remote.write("wiring/hostile.yaml", "[" * 50_000)
     remote.write("wiring/laughs.yaml", billion_laughs(8))
+    remote.write("wiring/nul.yaml", server_yaml('"b\\0ad"'))  # the run's record quotes the name: still storable
     remote.commit("hostile")
     fabric = git_fabric(remote)
     outcome = run_scheduled_sync(fabric_id=fabric.pk)
     job = Job.objects.get(pk=outcome["job"])
     assert job.status == JobStatusChoices.STATUS_FAILED
-    assert job.data["outcome"] == "failed" and len(job.data["problems"]) == 2
+    assert job.data["outcome"] == "failed" and len(job.data["problems"]) == 3
+    assert [p["name"] for p in job.data["problems"] if p["file"] == "wiring/nul.yaml"] == ["b\\x00ad"]
     assert "nests deeper than 64 levels" in job.error and "expands to more than 100000 YAML nodes" in job.error
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime
 import yaml
 
 __all__ = ("SafeLoader", "YAMLLimitError", "YAMLValueError", "check_limits", "json_data_error", "load_checked",
-           "load_limited")
+           "load_limited", "storable_text")
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -135,6 +135,13 @@ def _describe(value):
 def _show(value):
     text = value.isoformat() if isinstance(value, date) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def storable_text(text):
+    """`text` with what PostgreSQL cannot store escaped: for messages that quote input (names, kinds, paths)."""
+    if _UNSTORABLE_CHARACTER.search(text) is None:
+        return text
+    return _UNSTORABLE_CHARACTER.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 def _string_error(text):

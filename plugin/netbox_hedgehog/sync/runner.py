@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..choices import ConnectionStatusChoices, DriftChoices, OriginChoices, SyncOutcomeChoices, SyncStatusChoices
 from ..notifications import report_connection_error, report_sync_failure
+from ..yamlio import storable_text
 from .merge import merge_snapshots
 from .reconcile import apply_plan, plan_changes
 from .sources import fabric_sources, source_secrets
@@ -145,6 +146,7 @@ def _describe(problem):
 
 
 def _fail(fabric, result, error, log):
+    error = storable_text(str(error))  # a source's message may quote what a server or a repository sent
     result.outcome = SyncOutcomeChoices.FAILED
     result.error = error
     log.error("Sync failed: %s", error)
@@ -156,6 +158,7 @@ def _fail(fabric, result, error, log):
 
 def record_connection_error(fabric, error):
     """Store the error; journal it and fire the event only when the connection goes to error, not every run."""
+    error = storable_text(str(error))
     went_down = fabric.connection_status != ConnectionStatusChoices.ERROR
     fabric.set_connection_state(ConnectionStatusChoices.ERROR, error=error)
     if went_down:

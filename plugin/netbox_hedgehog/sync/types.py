@@ -8,6 +8,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from ..choices import OriginChoices
+from ..yamlio import storable_text
 
 __all__ = ("ConnectionReport", "Deadline", "FabricSource", "Problem", "SettingLimits", "SourceError", "SourceObject",
            "SourceSnapshot", "redact")
@@ -22,6 +23,11 @@ class Problem:
     document: int | None = None  # 1-based index of the YAML document in `file`
     kind: str = ""
     name: str = ""
+
+    def __post_init__(self):
+        # Names and kinds come from the input: a NUL in one must not stop the run's record from being saved.
+        for name in ("message", "file", "kind", "name"):
+            object.__setattr__(self, name, storable_text(getattr(self, name)))
 
     def __str__(self):
         where = []
