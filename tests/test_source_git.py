@@ -549,8 +549,14 @@ def _retarget_symlink(repo):
     link.symlink_to("a.yaml")
 
 
+def _path_redirected(repo):
+    """The fabric's path turned into a symlink to another directory of the same repository."""
+    shutil.rmtree(repo / "fabric")
+    (repo / "fabric").symlink_to("other")
+
+
 DAMAGE = {"deleted": _delete, "truncated": _truncate, "replaced by a directory": _replace_with_directory,
-          "symlink retargeted": _retarget_symlink}
+          "symlink retargeted": _retarget_symlink, "path redirected": _path_redirected}
 
 
 @pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
@@ -559,6 +565,7 @@ def test_a_cache_damaged_between_fetch_and_read_is_cloned_again(remote, tmp_path
     remote.write("fabric/b.yaml", [server("srv-2"), server("srv-3")])
     remote.write("fabric/c.txt", [server("srv-4")])  # read through link.yaml only
     (remote.work / "fabric" / "link.yaml").symlink_to("c.txt")
+    remote.write("other/d.yaml", [server("srv-9")])
     head = remote.commit()
     options = {"url": remote.url, "allowed_schemes": ("file",), "cache_dir": tmp_path / "cache", "path": "fabric"}
     source = DamagingSource(DAMAGE[damage], times=1, **options)

@@ -327,6 +327,8 @@ class GitSource(FabricSource):
 
     def _read_snapshot(self, revision, env, deadline, crd_schemas):
         repo_root = self._repo_dir.resolve()
+        tree, problems = self._tree(revision, env, deadline)
+        self._check_symlinks_of_path(repo_root, tree)
         try:
             start = (repo_root / self.path).resolve() if self.path else repo_root
         except (OSError, RuntimeError):
@@ -334,7 +336,6 @@ class GitSource(FabricSource):
         if not start.is_relative_to(repo_root) or ".git" in start.relative_to(repo_root).parts:
             raise self._error(f"path {self.path!r} leads outside the repository")
         prefix = start.relative_to(repo_root).as_posix()
-        tree, problems = self._tree(revision, env, deadline)
         under = {path: entry for path, entry in tree.items()
                  if prefix in ("", ".") or path == prefix or path.startswith(prefix + "/")}
         if not under:
@@ -368,6 +369,23 @@ class GitSource(FabricSource):
             revision=revision,
             crd_schemas=crd_schemas,
         )
+
+    def _check_symlinks_of_path(self, repo_root, tree):
+        """_CacheDamaged unless every symlink on the way to `path` in the checkout is one the commit holds, so
+        that the path resolves on disk as it does in the commit."""
+        parts = [part for part in self.path.split("/") if part not in ("", ".")]
+        for depth in range(1, len(parts) + 1):
+            step = "/".join(parts[:depth])
+            entry = tree.get(step)
+            if entry is not None and entry.is_symlink:
+                try:
+                    link = os.readlink(repo_root / step)
+                except OSError:
+                    raise _CacheDamaged(f"the symlink {step} is missing") from None
+                if not entry.holds(os.fsencode(link)):
+                    raise _CacheDamaged(f"the symlink {step} differs")
+            elif os.path.islink(repo_root / step):
+                raise _CacheDamaged(f"{step} is a symlink the commit does not hold")
 
     def _yaml_target(self, repo_root, entry, tree):
         """
