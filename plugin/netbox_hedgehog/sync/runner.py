@@ -86,8 +86,9 @@ def run_sync(fabric, *, dry_run=False, user=None, request_id=None, logger=None):
                         request_id=str(request_id or ""))
     if not dry_run:
         fabric.set_sync_state(SyncStatusChoices.SYNCING)
-    sources = fabric_sources(fabric)
+    sources = []
     try:
+        sources = fabric_sources(fabric)
         return _run(fabric, sources, result, log, user=user, request_id=request_id)
     except Exception as exc:  # noqa: BLE001 - the run must end failed, not errored with the fabric left syncing
         from rq.timeouts import JobTimeoutException
