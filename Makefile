@@ -61,3 +61,4 @@ bench: venv services
 	$(TEST_ENV) $(BIN)/python benchmarks/sync.py
 	$(TEST_ENV) $(BIN)/python benchmarks/scheduler.py
 	$(TEST_ENV) $(BIN)/python benchmarks/topology.py
+	$(TEST_ENV) $(BIN)/python benchmarks/documents.py

@@ -127,7 +127,7 @@ def naive_sync(fabric, request_id):
         for model in HEDGEHOG_MODELS:
             seen = []
             for (namespace, name), row in rows.get(model.KIND, {}).items():
-                defaults = {**row.fields, **model.spec_columns(row.fields["spec"]), "git_commit": row.git_commit}
+                defaults = {**row.fields, **model.column_values(row.fields["spec"]), "git_commit": row.git_commit}
                 del defaults["name"], defaults["namespace"]
                 instance, created = model.objects.update_or_create(fabric=fabric, namespace=namespace, name=name,
                                                                    defaults=defaults)

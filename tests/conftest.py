@@ -36,6 +36,18 @@ def processes(tmp_path):
 
 
 @pytest.fixture
+def operator():
+    """(a user, a notification group holding them): subscribe the group to an event with helpers.subscribe()."""
+    from extras.models import NotificationGroup
+    from users.models import User
+
+    user = User.objects.create_user(username="operator")
+    group = NotificationGroup.objects.create(name="fabric operators")
+    group.users.add(user)
+    return user, group
+
+
+@pytest.fixture
 def remote(tmp_path):
     """A real Git repository (bare, the user's) with a working clone to commit from (tests/gitrepo.py)."""
     from tests.gitrepo import Remote

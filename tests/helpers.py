@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ("AGENT_SAMPLE", "CLUSTER_TOKEN", "DATA_DIR", "LAB_GATEWAY", "LAB_WIRING", "SAMPLES_DIR",
+__all__ = ("AGENT_SAMPLE", "CLUSTER_TOKEN", "DATA_DIR", "LAB_GATEWAY", "LAB_WIRING", "SAMPLES_DIR", "billion_laughs",
            "cluster_fabric", "create_fabrics", "create_kind_objects", "git_fabric", "lab_objects", "load_sample",
-           "plugin_settings", "sample_files", "table_lock", "wait_for", "waiting_on_lock")
+           "plugin_settings", "sample_files", "server_yaml", "subscribe", "table_lock", "wait_for", "waiting_on_lock")
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Hedgehog's own sample wiring files (origins and licence in data/hedgehog/README.md).
@@ -71,6 +71,20 @@ def plugin_settings(**values):
         **settings.PLUGINS_CONFIG, "netbox_hedgehog": {**settings.PLUGINS_CONFIG["netbox_hedgehog"], **values}})
 
 
+def server_yaml(name, spec="description: a server"):
+    """One Server document as text, its spec given as one line of YAML (`spec`)."""
+    return (f"apiVersion: wiring.githedgehog.com/v1beta1\nkind: Server\nmetadata:\n  name: {name}\n"
+            f"spec:\n  {spec}\n")
+
+
+def billion_laughs(levels, width=10):
+    """A Server whose spec holds a "billion laughs": `levels` lists of `width` aliases of the level below, a few
+    hundred bytes that expand into width**levels strings."""
+    lines = [f"l0: &l0 [{', '.join(['lol'] * width)}]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels + 1)]
+    return server_yaml("laughs", "\n  ".join(lines))
+
+
 def sample_files():
     return sorted(SAMPLES_DIR.glob("*.yaml"))
 
@@ -108,6 +122,23 @@ def git_fabric(remote, name="git-fabric", **fields):
     from netbox_hedgehog.models import HedgehogFabric
 
     return HedgehogFabric.objects.create(name=name, git_url=remote.url, **fields)
+
+
+def subscribe(group, event_type):
+    """An event rule notifying the NotificationGroup `group` of `event_type` on fabrics (see the `operator` fixture)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import ObjectType
+    from extras.choices import EventRuleActionChoices
+    from extras.models import EventRule, NotificationGroup
+
+    from netbox_hedgehog.models import HedgehogFabric
+
+    rule = EventRule.objects.create(
+        name=f"notify on {event_type}", event_types=[event_type], action_type=EventRuleActionChoices.NOTIFICATION,
+        action_object_type=ContentType.objects.get_for_model(NotificationGroup), action_object_id=group.pk)
+    rule.object_types.set([ObjectType.objects.get_for_model(HedgehogFabric)])
+    return rule
 
 
 def cluster_fabric(emulator, name="cluster-fabric", **fields):

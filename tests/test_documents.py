@@ -1,4 +1,6 @@
-"""Parsing Hedgehog YAML and checking a set of objects: the real samples plus broken input. No database."""
+"""Parsing Hedgehog YAML and checking a set of objects: the real samples plus broken and hostile input. No database."""
+import copy
+import re
 from collections import Counter
 
 import pytest
@@ -6,9 +8,20 @@ import yaml
 
 from netbox_hedgehog.connections import CONNECTION_TYPES, connection_endpoints
 from netbox_hedgehog.kinds import KINDS
-from netbox_hedgehog.sync.documents import check_duplicates, check_references, parse_documents, validate
-from netbox_hedgehog.sync.types import SourceObject
+from netbox_hedgehog.schemas import CrdSchemas, load_crd_manifests
+from netbox_hedgehog.sync.documents import (
+    DocumentReader,
+    Limits,
+    LoadLimitError,
+    check_duplicates,
+    check_references,
+    object_problems,
+    parse_documents,
+    validate,
+)
+from netbox_hedgehog.sync.types import Deadline, SourceObject
 from tests.helpers import SAMPLES_DIR as SAMPLES
+from tests.helpers import billion_laughs, server_yaml
 
 LAB_CI = "lab-ci_env-ci-1_wiring.yaml"
 LAB_CI_GATEWAY = "lab-ci_env-ci-1_wiring-gateway.yaml"
@@ -393,14 +406,220 @@ def test_document_end_markers_and_bytes_with_bom():
 
 def test_file_over_the_size_limit_is_a_problem_and_not_parsed():
     text = "kind: [this is not even valid yaml\n" * 100
-    objects, problems, _ = parse_documents(text, "huge.yaml", max_size=1000)
+    objects, problems, _ = parse_documents(text, "huge.yaml", limits=Limits(max_file_size=1000))
     assert objects == []
     assert len(problems) == 1
-    assert problems[0].file == "huge.yaml" and "larger than the limit of 1000 bytes" in problems[0].message
-    assert parse_documents((SAMPLES / DEMO).read_text(), DEMO, max_size=2000)[1] == []
+    assert problems[0].file == "huge.yaml"
+    assert "more than 1000 bytes (setting git_max_file_size); not read" in problems[0].message
+    assert parse_documents((SAMPLES / DEMO).read_text(), DEMO, limits=Limits(max_file_size=2000))[1] == []
 
 
 def test_yaml_is_loaded_safely():
     text = "!!python/object/apply:os.system ['true']\n"
     objects, problems, _ = parse_documents(text, "evil.yaml")
     assert objects == [] and len(problems) == 1 and "malformed YAML" in problems[0].message
+
+
+# --- hostile input: limits of a document, a file and a load -----------------------------------
+
+def test_billion_laughs_is_refused_by_the_expanded_size_of_the_document():
+    text = billion_laughs(5)
+    assert len(text) < 700
+    objects, problems, _ = parse_documents(text, "laughs.yaml")
+    assert objects == []
+    assert [(p.file, p.document) for p in problems] == [("laughs.yaml", 1)]
+    assert "expands to more than 100000 YAML nodes" in problems[0].message
+    assert "(setting yaml_max_document_nodes)" in problems[0].message
+    # Eight levels (10^8 strings) are refused as fast: the check never expands anything.
+    assert "expands to more than" in parse_documents(billion_laughs(8), "laughs.yaml")[1][0].message
+
+
+def test_ordinary_aliases_and_merge_keys_are_accepted():
+    text = ("apiVersion: wiring.githedgehog.com/v1beta1\nkind: Connection\nmetadata: {name: srv--bundled--leaf}\n"
+            "spec:\n  bundled:\n    links:\n"
+            "    - server: &server {port: srv/enp2s1}\n      switch: {port: leaf/E1/1}\n"
+            "    - server: *server\n      switch: {port: leaf/E1/2}\n---\n"
+            "apiVersion: wiring.githedgehog.com/v1beta1\nkind: Server\n"
+            "metadata: {name: srv, annotations: &rack {rack: r1, row: a}, labels: {<<: *rack, row: b}}\n"
+            "spec: {description: rack 1}\n---\n"
+            "apiVersion: wiring.githedgehog.com/v1beta1\nkind: Switch\nmetadata: {name: leaf}\n"
+            "spec: {role: server-leaf}\n")
+    objects, problems, _ = parse_documents(text, "aliases.yaml")
+    assert problems == []
+    links = objects[0].manifest["spec"]["bundled"]["links"]
+    assert links[0]["server"] == links[1]["server"] == {"port": "srv/enp2s1"}
+    assert objects[1].manifest["metadata"]["labels"] == {"rack": "r1", "row": "b"}
+    assert validate(objects, CrdSchemas.shipped()) == (objects, [])
+
+
+@pytest.mark.parametrize("depth", [3000, 50_000])
+def test_deep_nesting_is_refused_before_it_is_built(depth):
+    objects, problems, _ = parse_documents("[" * depth, "deep.yaml")
+    assert objects == []
+    assert len(problems) == 1
+    assert problems[0].message == "the document nests deeper than 64 levels (at line 1) (setting yaml_max_depth)"
+
+
+def test_an_alias_inside_the_node_it_names_is_refused():
+    objects, problems, _ = parse_documents(server_yaml("loop", "x: &me [1, *me]"), "loop.yaml")
+    assert objects == [] and len(problems) == 1
+    assert "the alias *me at line" in problems[0].message and "contain itself" in problems[0].message
+
+
+def test_a_file_of_a_million_bytes_of_document_markers_is_refused_by_its_document_count():
+    objects, problems, _ = parse_documents("---\n" * 250_000, "markers.yaml")
+    assert objects == []
+    assert [(p.file, p.document, p.message) for p in problems] == [
+        ("markers.yaml", None, "file holds more than 10000 YAML documents (setting git_max_documents); not read")]
+
+
+def test_documents_up_to_the_limit_are_read_with_their_line_numbers():
+    text = "".join(f"---\n{server_yaml(f'srv-{i}')}" for i in range(200))
+    objects, problems, _ = parse_documents(text, "many.yaml", limits=Limits(max_documents=200))
+    assert problems == [] and len(objects) == 200
+    broken = text + "---\nkind: [unclosed\n"
+    _, problems, _ = parse_documents(broken, "many.yaml", limits=Limits(max_documents=201))
+    # The error is at the end of the text: the line numbers count every document before it.
+    assert problems[0].document == 201 and f"line {broken.count(chr(10)) + 1}," in problems[0].message
+
+
+def test_the_limits_of_a_load_raise_instead_of_cutting_the_load_short():
+    files = {f"f{i}.yaml": "".join(f"---\n{server_yaml(f'srv-{i}-{j}')}" for j in range(10)) for i in range(5)}
+    cases = [
+        (Limits(max_objects=45), "hold more than 45 objects (setting git_max_objects)"),
+        (Limits(max_bytes=sum(len(t) for t in files.values()) - 1), "(setting git_max_bytes)"),
+        (Limits(max_nodes=300), "expand to more than 300 YAML nodes (setting git_max_nodes)"),
+    ]
+    for limits, message in cases:
+        reader = DocumentReader(limits)
+        with pytest.raises(LoadLimitError, match=re.escape(message)):
+            for name, text in files.items():
+                assert reader.admit(name, len(text)) is None
+                reader.read(text, name)
+    reader = DocumentReader(Limits())
+    for name, text in files.items():
+        reader.admit(name, len(text))
+        assert len(reader.read(text, name)[0]) == 10
+
+
+def test_the_deadline_is_checked_between_documents():
+    reader = DocumentReader(Limits(), Deadline(0))
+    with pytest.raises(LoadLimitError, match=r"took longer than 0 s \(setting source_timeout\)"):
+        reader.read(server_yaml("srv"), "late.yaml")
+
+
+NOT_JSON = {
+    "date": ("when: 2024-01-01", "spec.when: a date (YAML reads an unquoted date as one; quote it"),
+    "timestamp": ("when: 2024-01-01T10:00:00Z", "spec.when: a timestamp"),
+    "date key": ("2024-01-01: x", "spec: the key 2024-01-01 is a date"),
+    "integer key": ("1: x", "spec: the key 1 is an integer (quote it), not a string"),
+    "boolean key": ("on: x", "spec: the key True is the boolean True"),
+    "binary": ("blob: !!binary aGVsbG8=", "spec.blob: binary data (!!binary) is not a JSON value"),
+    "set": ("tags: !!set {a, b}", "spec.tags: a set (!!set) is not a JSON value"),
+    "pairs": ("ordered: !!omap [a: 1]", "spec.ordered[0]: a pair (!!omap or !!pairs)"),
+    "nan": ("mtu: .nan", "spec.mtu: nan is not a finite number"),
+    "infinity": ("mtu: .inf", "spec.mtu: inf is not a finite number"),
+    "huge integer": ("asn: 123456789012345678901234567890", "spec.asn: the integer 123456789012345678901234567890 "
+                     "does not fit in 64 bits"),
+    "integer of 5000 digits": ("asn: " + "9" * 5000, "a value cannot be read: an integer has thousands of digits"),
+    "impossible date": ("when: 2024-02-31", "a value cannot be read: day is out of range for month"),
+    "NUL": ('description: "a\\0b"', "spec.description: the text 'a\\x00b' holds a NUL character"),
+    "NUL in a key": ('"a\\0b": x', "spec: the key 'a\\x00b' holds a NUL character"),
+}
+
+
+@pytest.mark.parametrize("case", NOT_JSON, ids=list(NOT_JSON))
+def test_values_that_are_yaml_but_not_storable_json_are_per_object_problems(case):
+    spec, message = NOT_JSON[case]
+    text = server_yaml("ok") + "---\n" + server_yaml("bad", spec)
+    objects, problems, _ = parse_documents(text, "values.yaml")
+    assert [obj.name for obj in objects] == ["ok"]
+    assert len(problems) == 1
+    assert (problems[0].file, problems[0].document) == ("values.yaml", 2)
+    assert message in problems[0].message
+    if not message.startswith("a value cannot be read"):
+        assert (problems[0].kind, problems[0].name) == ("Server", "bad")
+
+
+METADATA = {
+    "name too long": ({"name": "a" * 254}, "metadata.name: "),
+    "name not a DNS name": ({"name": "Leaf_01"}, "does not match"),
+    "name with a NUL": ({"name": "leaf\x00"}, "holds a NUL character"),
+    "labels not a mapping": ({"name": "x", "labels": ["a"]}, "metadata.labels: ['a'] is not of type 'object', 'null'"),
+    "label not a string": ({"name": "x", "labels": {"a": 1}}, "metadata.labels.a: 1 is not of type 'string'"),
+    "uid too long": ({"name": "x", "uid": "u" * 37}, "metadata.uid: "),
+    "generation not an integer": ({"name": "x", "generation": "1"}, "metadata.generation: '1' is not of type"),
+    "negative generation": ({"name": "x", "generation": -1}, "metadata.generation: -1 is less than the minimum"),
+}
+
+
+@pytest.mark.parametrize("case", METADATA, ids=list(METADATA))
+def test_metadata_that_does_not_fit_is_a_problem_of_any_source(case):
+    metadata, message = METADATA[case]
+    manifest = {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "Server", "metadata": metadata, "spec": {}}
+    problems = object_problems(manifest)
+    assert problems and message in problems[0], problems
+    assert object_problems({**manifest, "metadata": {"name": "x", "labels": {"a": "b"}, "generation": 3}}) == []
+
+
+def test_non_mapping_metadata_spec_and_status_are_problems():
+    base = {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "Switch", "metadata": {"name": "x"}}
+    assert object_problems({**base, "metadata": ["x"]}) == ["metadata: ['x'] is not of type 'object'"]
+    assert object_problems({**base, "spec": "x"}) == ["'spec' is a str, not a mapping"]
+    assert object_problems({**base, "status": [1]}) == ["'status' is a list, not a mapping"]
+    assert object_problems({k: v for k, v in base.items() if k != "metadata"}) == ["'metadata' is missing"]
+
+
+def test_a_file_path_longer_than_its_column_is_a_problem():
+    reader = DocumentReader()
+    problem = reader.admit("d/" * 300 + "x.yaml", 10)
+    assert "the path is longer than 500 characters; not read" in problem.message
+
+
+SCHEMA = {
+    "redundancy of the wrong type": ("Switch", {"role": "server-leaf", "redundancy": "mclag-1"},
+                                     "spec.redundancy: 'mclag-1' is not of type 'object'"),
+    "subnets of the wrong type": ("VPC", {"subnets": ["10.0.0.0/24"]}, "spec.subnets: ['10.0.0.0/24'] is not of type"),
+    "namespace subnets of the wrong type": ("IPv4Namespace", {"subnets": "10.0.0.0/16"},
+                                            "spec.subnets: '10.0.0.0/16' is not of type 'array'"),
+    "unknown field": ("Server", {"descripton": "typo"}, "Additional properties are not allowed ('descripton'"),
+    "enum": ("Switch", {"role": "leaf"}, "spec.role: 'leaf' is not one of"),
+    "required": ("Switch", {}, "spec: 'role' is a required property"),
+    "int32 range": ("Switch", {"role": "spine", "asn": 2**40}, "spec.asn: 1099511627776 is not a 'int32'"),
+}
+
+
+@pytest.mark.parametrize("case", SCHEMA, ids=list(SCHEMA))
+def test_specs_are_checked_against_their_crd(case):
+    kind, spec, message = SCHEMA[case]
+    objects = objects_of(manifest(kind, "bad", spec), manifest("Server", "fine", {"description": "ok"}))
+    valid, problems = validate(objects, CrdSchemas.shipped())
+    assert [obj.name for obj in valid] == ["fine"]
+    assert any(message in p.message for p in problems), [p.message for p in problems]
+    assert {(p.kind, p.name, p.file, p.document) for p in problems} == {(kind, "bad", "test.yaml", 1)}
+
+
+def test_objects_referring_to_a_schema_invalid_object_are_excluded_with_it():
+    objects = objects_of(manifest("Switch", "leaf", {"role": "leaf"}), manifest("Server", "srv"),
+                         manifest("Connection", "srv--unbundled--leaf", {"unbundled": {"link": {
+                             "server": {"port": "srv/enp2s1"}, "switch": {"port": "leaf/E1/1"}}}}))
+    valid, problems = validate(objects, CrdSchemas.shipped())
+    assert [obj.name for obj in valid] == ["srv"]
+    assert "Switch or Server 'leaf' is invalid" in problems[-1].message
+
+
+def test_the_cluster_served_crds_replace_the_shipped_ones():
+    crd = copy.deepcopy(load_crd_manifests()["Server"])
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["rack"] = {
+        "type": "string"}
+    served = CrdSchemas.served({"Server": ("v1beta1", crd)}, origin="the cluster's")
+    racked = manifest("Server", "srv", {"rack": "r1"})
+    assert served.errors(racked, status=False) == []
+    assert "('rack' was unexpected)" in CrdSchemas.shipped().errors(racked, status=False)[0]
+    assert served.errors(manifest("Switch", "leaf", {"role": "leaf"}))[0].startswith("spec.role: 'leaf'")
+    broken = copy.deepcopy(crd)
+    broken["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["type"] = 5
+    with pytest.raises(ValueError, match="the CRD of Server cannot be used: the schema is not valid"):
+        CrdSchemas.served({"Server": ("v1beta1", broken)}, origin="the cluster's")
+    with pytest.raises(ValueError, match="serves no version 'v1'"):
+        CrdSchemas.served({"Server": ("v1", crd)}, origin="the cluster's")

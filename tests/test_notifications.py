@@ -1,34 +1,13 @@
 """Failed runs and connection errors reach NetBox's journal and its event rules (here: a notification rule)."""
 import pytest
-from django.contrib.contenttypes.models import ContentType
 
-from core.models import ObjectType
-from extras.choices import EventRuleActionChoices
-from extras.models import EventRule, JournalEntry, Notification, NotificationGroup
-from users.models import User
+from extras.models import JournalEntry, Notification
 
-from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.notifications import CONNECTION_ERROR, SYNC_FAILED
 from netbox_hedgehog.sync.runner import run_sync
-from tests.helpers import cluster_fabric, git_fabric
+from tests.helpers import cluster_fabric, git_fabric, subscribe
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator():
-    user = User.objects.create_user(username="operator")
-    group = NotificationGroup.objects.create(name="fabric operators")
-    group.users.add(user)
-    return user, group
-
-
-def subscribe(group, event_type):
-    rule = EventRule.objects.create(
-        name=f"notify on {event_type}", event_types=[event_type], action_type=EventRuleActionChoices.NOTIFICATION,
-        action_object_type=ContentType.objects.get_for_model(NotificationGroup), action_object_id=group.pk)
-    rule.object_types.set([ObjectType.objects.get_for_model(HedgehogFabric)])
-    return rule
 
 
 def test_a_failed_sync_writes_a_journal_entry_and_fires_the_event_rule(remote, operator):

@@ -24,6 +24,9 @@ def test_defaults_are_valid_and_only_allow_https_and_ssh():
     ("git_cache_dir", ""),
     ("min_sync_interval", 0),
     ("source_timeout", "30"),
+    ("yaml_max_depth", 0),
+    ("git_max_nodes", 1.5),
+    ("kubernetes_max_response_size", 100),
     ("sync_job_timeout", 5),
     ("scheduler_heartbeat_interval", 0),
     ("sync_user", None),
@@ -39,3 +42,12 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     for setting in HedgehogConfig.default_settings:
         assert f"`{setting}`" in readme, setting
+
+
+def test_the_limit_classes_default_to_the_settings_defaults():
+    from netbox_hedgehog.sync.documents import Limits
+    from netbox_hedgehog.sync.kubernetes import KubernetesLimits
+
+    setting = HedgehogConfig.default_settings.__getitem__
+    assert Limits() == Limits.from_settings(setting)
+    assert KubernetesLimits() == KubernetesLimits.from_settings(setting)

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 
+from netbox_hedgehog.sync.documents import Limits
 from netbox_hedgehog.sync.git import GitSource, validate_git_branch, validate_git_path, validate_git_url
 from netbox_hedgehog.sync.types import SourceError
 from tests.gitrepo import GIT_ENV, git
@@ -131,14 +132,14 @@ def test_per_file_problems_exclude_only_the_bad_objects(remote, make_source):
     remote.write("d.yaml", [{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}])
     remote.write("e.yaml", "# " + "x" * 2000 + "\n")
     remote.commit()
-    snapshot = make_source(max_file_size=1000).load()
+    snapshot = make_source(limits=Limits(max_file_size=1000)).load()
     assert [(obj.name, obj.location) for obj in snapshot.objects] == [("srv-1", "a.yaml#1"), ("srv-2", "b.yaml#2")]
     problems = {p.file: p for p in snapshot.problems}
     assert sorted(problems) == ["b.yaml", "c.yaml", "d.yaml", "e.yaml"]
     assert "a.yaml#1" in problems["b.yaml"].message and problems["b.yaml"].document == 1
     assert "malformed YAML" in problems["c.yaml"].message
     assert "unknown kind" in problems["d.yaml"].message
-    assert "larger than the limit" in problems["e.yaml"].message
+    assert "more than 1000 bytes (setting git_max_file_size)" in problems["e.yaml"].message
 
 
 def test_symlinks_outside_the_repository_are_refused(remote, make_source, tmp_path):
@@ -189,7 +190,7 @@ def test_a_remote_that_never_answers_times_out(make_source):
         listener.listen()  # connections queue up and are never answered
         url = f"https://127.0.0.1:{listener.getsockname()[1]}/repo.git"
         started = time.monotonic()
-        with pytest.raises(SourceError, match="timed out talking to"):
+        with pytest.raises(SourceError, match=r"timed out: reading .* took longer than 1 s \(setting source_timeout\)"):
             make_source(url=url, timeout=1).load()
         assert time.monotonic() - started < 10
 
@@ -458,3 +459,160 @@ def test_a_corrupted_cache_is_cloned_again(remote, make_source):
             pack.write_bytes(b"garbage")
     snapshot = source.load()
     assert snapshot.revision == head and names(snapshot) == [("Server", "srv-1")]
+
+
+# --- hostile repositories and a damaged cache ---------------------------------------------------
+
+def test_symlink_loops_are_problems_not_crashes(remote, make_source):
+    remote.write("real.yaml", [server("srv-1")])
+    (remote.work / "loop.yaml").symlink_to("loop.yaml")
+    (remote.work / "ping.yaml").symlink_to("pong.yaml")
+    (remote.work / "pong.yaml").symlink_to("ping.yaml")
+    (remote.work / "dir-loop").symlink_to("dir-loop")
+    remote.commit()
+    snapshot = make_source().load()
+    assert names(snapshot) == [("Server", "srv-1")]
+    assert sorted((p.file, p.message) for p in snapshot.problems) == [
+        ("dir-loop", "symlink loop; not read"), ("loop.yaml", "symlink loop; not read"),
+        ("ping.yaml", "symlink loop; not read"), ("pong.yaml", "symlink loop; not read")]
+    with pytest.raises(SourceError, match="path 'dir-loop' is a symlink loop"):
+        make_source(path="dir-loop").load()
+
+
+def test_a_file_name_that_is_not_utf8_is_a_problem(remote, make_source):
+    remote.write("real.yaml", [server("srv-1")])
+    with open(os.path.join(os.fsencode(remote.work), b"caf\xe9.yaml"), "w") as handle:
+        handle.write(yaml.safe_dump(server("latin-1")))
+    remote.commit()
+    snapshot = make_source().load()
+    assert names(snapshot) == [("Server", "srv-1")]
+    assert [(p.file, p.message) for p in snapshot.problems] == [
+        ("caf\ufffd.yaml", "the file name is not UTF-8 text; not read")]
+
+
+def test_the_bytes_of_a_load_are_counted_before_anything_is_read(remote, make_source):
+    remote.write("a.yaml", [server("srv-1")])
+    remote.write("b.yaml", "kind: [never parsed\n" * 20)
+    remote.commit()
+    with pytest.raises(SourceError, match=r"hold more than 300 bytes \(setting git_max_bytes\)"):
+        make_source(limits=Limits(max_bytes=300)).load()
+
+
+def test_the_deadline_covers_the_whole_load_not_each_git_process(remote, make_source, tmp_path, monkeypatch):
+    """Every git process takes 0.4 s: each is far below the 2 s deadline, the seven of a load are not."""
+    remote.write("a.yaml", [server("srv-1")])
+    remote.commit()
+    wrappers = tmp_path / "slow-git"
+    wrappers.mkdir()
+    (wrappers / "git").write_text(f"#!/bin/sh\nsleep 0.4\nexec {shutil.which('git')} \"$@\"\n")
+    (wrappers / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrappers}:{os.environ['PATH']}")
+    started = time.monotonic()
+    with pytest.raises(SourceError, match=r"timed out: reading .* took longer than 2 s \(setting source_timeout\)"):
+        make_source(timeout=2).load()
+    assert time.monotonic() - started < 4
+    monkeypatch.setenv("PATH", os.environ["PATH"].split(":", 1)[1])
+    assert names(make_source(timeout=20).load()) == [("Server", "srv-1")]
+
+
+class DamagingSource(GitSource):
+    """A GitSource whose checkout someone damages right after each fetch, `times` times."""
+
+    def __init__(self, damage, times, **options):
+        super().__init__(**options)
+        self.damage, self.times, self.fetches = damage, times, 0
+
+    def _fetch_and_checkout(self, env, deadline):
+        revision = super()._fetch_and_checkout(env, deadline)
+        self.fetches += 1
+        if self.fetches <= self.times:
+            self.damage(self.cache_dir / "repo")
+        return revision
+
+
+def _delete(repo):
+    (repo / "fabric" / "b.yaml").unlink()
+
+
+def _truncate(repo):
+    path = repo / "fabric" / "b.yaml"
+    path.write_text(path.read_text()[:40])
+
+
+def _replace_with_directory(repo):
+    path = repo / "fabric" / "b.yaml"
+    path.unlink()
+    path.mkdir()
+
+
+def _retarget_symlink(repo):
+    link = repo / "fabric" / "link.yaml"
+    link.unlink()
+    link.symlink_to("a.yaml")
+
+
+def _path_redirected(repo):
+    """The fabric's path turned into a symlink to another directory of the same repository."""
+    shutil.rmtree(repo / "fabric")
+    (repo / "fabric").symlink_to("other")
+
+
+DAMAGE = {"deleted": _delete, "truncated": _truncate, "replaced by a directory": _replace_with_directory,
+          "symlink retargeted": _retarget_symlink, "path redirected": _path_redirected}
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
+def test_a_cache_damaged_between_fetch_and_read_is_cloned_again(remote, tmp_path, damage):
+    remote.write("fabric/a.yaml", [server("srv-1")])
+    remote.write("fabric/b.yaml", [server("srv-2"), server("srv-3")])
+    remote.write("fabric/c.txt", [server("srv-4")])  # read through link.yaml only
+    (remote.work / "fabric" / "link.yaml").symlink_to("c.txt")
+    remote.write("other/d.yaml", [server("srv-9")])
+    head = remote.commit()
+    options = {"url": remote.url, "allowed_schemes": ("file",), "cache_dir": tmp_path / "cache", "path": "fabric"}
+    source = DamagingSource(DAMAGE[damage], times=1, **options)
+    snapshot = source.load()
+    assert source.fetches == 2  # the damaged checkout was thrown away and cloned again
+    assert snapshot.revision == head and snapshot.problems == []
+    assert [(obj.name, obj.location) for obj in snapshot.objects] == [
+        ("srv-1", "fabric/a.yaml#1"), ("srv-2", "fabric/b.yaml#1"), ("srv-3", "fabric/b.yaml#2"),
+        ("srv-4", "fabric/link.yaml#1")]
+
+
+def test_a_cache_that_stays_damaged_fails_the_load_instead_of_reading_less(remote, tmp_path):
+    remote.write("fabric/a.yaml", [server("srv-1")])
+    remote.write("fabric/b.yaml", [server("srv-2")])
+    head = remote.commit()
+    source = DamagingSource(_delete, times=2, url=remote.url, allowed_schemes=("file",), cache_dir=tmp_path / "cache",
+                            path="fabric")
+    with pytest.raises(SourceError) as raised:
+        source.load()
+    assert str(raised.value) == (f"the Git cache at {tmp_path / 'cache' / 'repo'} does not hold what commit "
+                                 f"{head[:12]} holds (fabric/b.yaml cannot be opened), even after cloning it again")
+
+
+def test_a_cache_damaged_between_runs_is_repaired(remote, make_source):
+    remote.write("a.yaml", [server("srv-1"), server("srv-2")])
+    remote.commit()
+    source = make_source()
+    assert len(source.load().objects) == 2
+    checkout = source.cache_dir / "repo" / "a.yaml"
+    checkout.write_text(yaml.safe_dump(server("srv-1")))
+    assert names(source.load()) == [("Server", "srv-1"), ("Server", "srv-2")]
+    shutil.rmtree(source.cache_dir)
+    assert names(source.load()) == [("Server", "srv-1"), ("Server", "srv-2")]
+
+
+def test_test_connection_reads_no_files_and_leaves_the_cache_alone(remote, make_source):
+    remote.write("a.yaml", [server("srv-1")])
+    remote.write("laughs.yaml", "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)))
+    head = remote.commit()
+    source = make_source()
+    report = source.test_connection()
+    assert report.ok and head[:12] in report.message
+    assert not source.cache_dir.exists()
+    source.load()
+    before = sorted((str(p), p.stat().st_mtime_ns) for p in source.cache_dir.rglob("*"))
+    assert source.test_connection().ok
+    assert sorted((str(p), p.stat().st_mtime_ns) for p in source.cache_dir.rglob("*")) == before

@@ -2,10 +2,12 @@
 The Kubernetes source against the Kubernetes API emulator, through the real `kubernetes` client
 over HTTP(S). No database, no mocks of the client.
 """
+import copy
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -13,11 +15,12 @@ import pytest
 import trustme
 
 from netbox_hedgehog.kinds import AGENT, KINDS
-from netbox_hedgehog.sync.kubernetes import ConnectionReport, KubernetesSource
+from netbox_hedgehog.schemas import CrdSchemas, load_crd_manifests
+from netbox_hedgehog.sync.kubernetes import ConnectionReport, KubernetesLimits, KubernetesSource
 from netbox_hedgehog.sync.types import SourceError
 from tests.helpers import AGENT_SAMPLE, LAB_GATEWAY, LAB_WIRING, load_sample
 from tests.helpers import CLUSTER_TOKEN as TOKEN
-from tests.kube_emulator import EMULATED_KINDS, KubeEmulator
+from tests.kube_emulator import EMULATED_KINDS, HostileKubeServer, KubeEmulator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -475,3 +478,118 @@ def test_cluster_without_any_hedgehog_crd_is_an_error_not_an_empty_fabric():
 
     assert message == (f"Kubernetes API at {emulator.url} serves none of the Hedgehog CRDs (is it a Hedgehog "
                        "control node, and is the URL right?)")
+
+
+# --- limits: servers that never stop, answer too much or drip -------------------------------------
+
+def hostile_source(server, **overrides):
+    settings = {"server": server.url, "token": TOKEN, "timeout": 10, "limits": KubernetesLimits(max_pages=40)}
+    settings.update(overrides)
+    return KubernetesSource(**settings)
+
+
+def test_a_server_that_hands_out_continue_tokens_forever_is_stopped_at_the_page_limit():
+    with HostileKubeServer("endless_pages") as server:
+        message = load_error(hostile_source(server))
+    assert message == (f"Kubernetes API at {server.url} answered more than 40 pages (setting kubernetes_max_pages) "
+                       "while listing vlannamespaces.wiring.githedgehog.com")
+    assert server.requests == 40
+
+
+def test_a_server_that_hands_out_continue_tokens_forever_is_stopped_by_the_object_limit_or_the_deadline():
+    with HostileKubeServer("endless_pages") as server:
+        message = load_error(hostile_source(server, limits=KubernetesLimits(max_objects=25)))
+        assert message == (f"Kubernetes API at {server.url} holds more than 25 objects (setting "
+                           "kubernetes_max_objects) of vlannamespaces.wiring.githedgehog.com")
+        started = time.monotonic()
+        message = load_error(hostile_source(server, timeout=1, limits=KubernetesLimits(max_pages=10**9)))
+    assert message == (f"Kubernetes API at {server.url} timed out after 1 s while listing "
+                       "vlannamespaces.wiring.githedgehog.com")
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("behaviour", ["huge_body", "huge_body_unannounced"])
+def test_a_huge_answer_is_read_only_up_to_the_size_limit(behaviour):
+    with HostileKubeServer(behaviour) as server:
+        message = load_error(hostile_source(server, limits=KubernetesLimits(max_response_size=1024 * 1024)))
+        sent = server.sent
+    assert message == (f"Kubernetes API at {server.url} answered more than 1048576 bytes (setting "
+                       "kubernetes_max_response_size) while listing vlannamespaces.wiring.githedgehog.com")
+    # The server had 512 MiB to send; it got rid of the limit and what the sockets' buffers held.
+    assert sent < 32 * 1024 * 1024
+
+
+@pytest.mark.parametrize("behaviour", ["drip_body", "drip_headers"])
+def test_a_server_that_drips_bytes_ends_the_load_at_the_deadline(behaviour):
+    with HostileKubeServer(behaviour, interval=0.2) as server:
+        started = time.monotonic()
+        message = load_error(hostile_source(server, timeout=1.5))
+        elapsed = time.monotonic() - started
+        report = hostile_source(server, timeout=1).test_connection()
+    assert message == (f"Kubernetes API at {server.url} timed out after 1.5 s while listing "
+                       "vlannamespaces.wiring.githedgehog.com")
+    assert elapsed < 3.5  # the deadline, not the 0.2 s between bytes, and not the length of the drip
+    assert not report.ok and "timed out after 1 s" in report.message
+
+
+def test_objects_the_cluster_serves_that_netbox_cannot_store_are_per_object_problems(cluster):
+    def switch(name, **fields):
+        return {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "Switch",
+                "metadata": {"name": name, "namespace": "default"}, "spec": {"role": "server-leaf"}, **fields}
+
+    cluster.add_raw_items("Switch", [
+        {**switch("x"), "metadata": ["not", "a", "mapping"]},
+        {**switch("labels"), "metadata": {"name": "labels", "labels": ["a"]}},
+        switch("nul", spec={"description": "a\x00b"}),
+        switch("surrogate", spec={"description": "\ud800"}),
+        switch("huge-asn", spec={"role": "spine", "asn": 2**70}),
+        switch("n" * 300),
+        switch("status", status=["not", "a", "mapping"]),
+        "not an object",
+    ])
+    snapshot = source_for(cluster).load()
+    problems = [(p.kind, p.name, p.message) for p in snapshot.problems]
+    assert problems == [
+        ("Switch", "", "metadata: ['not', 'a', 'mapping'] is not of type 'object'"),
+        ("Switch", "labels", "metadata.labels: ['a'] is not of type 'object', 'null'"),
+        ("Switch", "nul", "spec.description: the text 'a\\x00b' holds a NUL character"),
+        ("Switch", "surrogate", "spec.description: the text '\\ud800' holds a lone UTF-16 surrogate"),
+        ("Switch", "huge-asn", "spec.asn: the integer 1180591620717411303424 does not fit in 64 bits"),
+        ("Switch", "n" * 253, f"metadata.name: '{'n' * 50}...' is too long"),
+        ("Switch", "status", "'status' is a list, not a mapping"),
+        ("Switch", "", "the cluster listed 'str', not an object"),
+    ]
+    assert sum(1 for obj in snapshot.objects if obj.kind == "Switch") == 6  # the lab's, which are fine
+
+
+def test_an_answer_that_is_not_json_fails_the_load(cluster):
+    cluster.add_raw_items("VLANNamespace", [float("nan")])
+    message = load_error(source_for(cluster))
+    assert message == (f"Kubernetes API at {cluster.url} returned a response that is not valid Kubernetes JSON "
+                       "while listing vlannamespaces.wiring.githedgehog.com")
+    with HostileKubeServer("deep_json") as server:
+        message = load_error(hostile_source(server))
+    assert message == (f"Kubernetes API at {server.url} returned a response that is not valid Kubernetes JSON "
+                       "while listing vlannamespaces.wiring.githedgehog.com")
+
+
+def test_the_crds_the_cluster_serves_are_read_for_the_git_objects(lab_objects):
+    crd = copy.deepcopy(load_crd_manifests()["Server"])
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["rack"] = {
+        "type": "string"}
+    racked = {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "Server", "metadata": {"name": "srv"},
+              "spec": {"rack": "r7"}}
+    with KubeEmulator(lab_objects, token=TOKEN, crd_manifests={"Server": crd}) as emulator:
+        schemas = source_for(emulator).load().crd_schemas
+        assert schemas.origin == f"the CRDs Kubernetes API at {emulator.url} serves"
+        assert schemas.errors(racked, status=False) == []
+        assert len(emulator.requests_for("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/")) == len(KINDS)
+    with KubeEmulator(lab_objects, token=TOKEN, crds_readable=False) as emulator:
+        schemas = source_for(emulator).load().crd_schemas
+    assert schemas is CrdSchemas.shipped()
+    assert "('rack' was unexpected)" in schemas.errors(racked, status=False)[0]
+    broken = copy.deepcopy(crd)
+    broken["spec"]["versions"] = []
+    with KubeEmulator(lab_objects, token=TOKEN, crd_manifests={"Server": broken}) as emulator:
+        message = load_error(source_for(emulator))
+    assert message == f"Kubernetes API at {emulator.url}: the CRD of Server cannot be used: serves no version 'v1beta1'"

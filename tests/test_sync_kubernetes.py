@@ -10,13 +10,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.models import ObjectChange
+from extras.models import JournalEntry, Notification
 from netbox.search.backends import search_backend
 
 from netbox_hedgehog.choices import ConnectionStatusChoices, SyncStatusChoices
-from netbox_hedgehog.models import MODEL_BY_KIND, Connection, Switch
+from netbox_hedgehog.models import MODEL_BY_KIND, Connection, HedgehogFabric, Switch
+from netbox_hedgehog.notifications import SYNC_FAILED
 from netbox_hedgehog.sync.runner import run_sync
 from tests.helpers import CLUSTER_TOKEN as TOKEN
-from tests.helpers import cluster_fabric, plugin_settings
+from tests.helpers import cluster_fabric, plugin_settings, subscribe
+from tests.kube_emulator import HostileKubeServer
 
 pytestmark = pytest.mark.django_db
 LAB_COUNTS = {"VLANNamespace": 1, "IPv4Namespace": 1, "SwitchGroup": 3, "Switch": 6, "Server": 8, "External": 3,
@@ -201,3 +204,61 @@ def test_connection_page_shows_port_oper_state_from_agents(cluster, fabric, admi
     assert ("ds3000-01/E1/28", "up") in link.port_states()
     page = admin_client.get(link.get_absolute_url()).content.decode()
     assert "connection-port-states" in page and "ds3000-01/E1/28" in page
+
+
+# --- hostile clusters: every run ends failed (or partial), within the deadline, never left syncing -------------
+
+@pytest.mark.parametrize("behaviour, settings, message", [
+    ("endless_pages", {"kubernetes_max_pages": 30}, "answered more than 30 pages (setting kubernetes_max_pages)"),
+    ("huge_body_unannounced", {"kubernetes_max_response_size": 1024 * 1024},
+     "answered more than 1048576 bytes (setting kubernetes_max_response_size)"),
+    ("drip_body", {"source_timeout": 1}, "timed out after 1 s"),
+    ("drip_headers", {"source_timeout": 1}, "timed out after 1 s"),
+], ids=["endless pages", "huge answer", "dripping body", "dripping headers"])
+def test_a_hostile_kubernetes_api_fails_the_run_with_a_clear_error(operator, behaviour, settings, message):
+    user, group = operator
+    subscribe(group, SYNC_FAILED)
+    with HostileKubeServer(behaviour, interval=0.2) as server:
+        fabric = HedgehogFabric.objects.create(name="hostile", kubernetes_server=server.url, kubernetes_token=TOKEN)
+        started = time.monotonic()
+        with plugin_settings(**settings):
+            result = run_sync(fabric)
+        elapsed = time.monotonic() - started
+    assert result.outcome == "failed" and message in result.error and TOKEN not in result.error
+    assert elapsed < 10
+    fabric.refresh_from_db()
+    assert fabric.sync_status == SyncStatusChoices.ERROR and fabric.connection_status == ConnectionStatusChoices.ERROR
+    assert message in fabric.connection_error
+    assert JournalEntry.objects.filter(assigned_object_id=fabric.pk, comments__startswith="Connection error").exists()
+    assert Notification.objects.filter(user=user, event_type=SYNC_FAILED, object_id=fabric.pk).count() == 1
+    assert stored_counts(fabric) == {}
+
+
+def test_objects_of_a_cluster_that_netbox_cannot_store_fail_the_run_or_are_skipped(cluster, fabric):
+    good = {"apiVersion": "wiring.githedgehog.com/v1beta1", "kind": "Switch", "spec": {"role": "server-leaf"}}
+    cluster.add_raw_items("Switch", [
+        {**good, "metadata": "not a mapping"},
+        {**good, "metadata": {"name": "labelled", "namespace": "default", "labels": "role=leaf"}},
+        {**good, "metadata": {"name": "typed", "namespace": "default"},
+         "spec": {"role": "server-leaf", "redundancy": "mclag-1", "description": "x" * 1000}},
+    ])
+    cluster.add_raw_items("VPC", [{"apiVersion": "vpc.githedgehog.com/v1beta1", "kind": "VPC",
+                                   "metadata": {"name": "vpc-1", "namespace": "default"},
+                                   "spec": {"subnets": ["10.0.0.0/24"]}}])
+    result = run_sync(fabric)
+    assert result.outcome == "failed"
+    assert [(p["kind"], p["name"], p["message"]) for p in result.problems] == [
+        ("Switch", "", "metadata: 'not a mapping' is not of type 'object'"),
+        ("Switch", "labelled", "metadata.labels: 'role=leaf' is not of type 'object', 'null'"),
+    ]
+    assert stored_counts(fabric) == {}
+    fabric.skip_invalid_objects = True
+    fabric.save()
+    result = run_sync(fabric)
+    assert result.outcome == "partial"
+    # What the API server let through in the wrong shape is stored as it is; its columns stay within their width.
+    typed = Switch.objects.get(fabric=fabric, name="typed")
+    assert typed.redundancy_group == "" and len(typed.description) == 200 and typed.spec["redundancy"] == "mclag-1"
+    vpc = MODEL_BY_KIND["VPC"].objects.get(fabric=fabric, name="vpc-1")
+    assert vpc.subnets == [] and vpc.subnet_count == 0
+    assert stored_counts(fabric) == {**LAB_COUNTS, "Switch": 7, "VPC": 1}

@@ -28,12 +28,26 @@ class HedgehogConfig(PluginConfig):
         "git_cache_dir": "/tmp/netbox-hedgehog/git-cache",
         # Largest YAML file a Git source reads, in bytes.
         "git_max_file_size": 10 * 1024 * 1024,
+        # Limits of one Git load (README, "Security"; sync/documents.py Limits): bytes of all YAML files, YAML
+        # documents per file, YAML nodes (aliases expanded) of all files, objects.
+        "git_max_bytes": 64 * 1024 * 1024,
+        "git_max_documents": 10_000,
+        "git_max_nodes": 10_000_000,
+        "git_max_objects": 100_000,
+        # Nesting levels and nodes (aliases expanded) of one YAML document.
+        "yaml_max_depth": 64,
+        "yaml_max_document_nodes": 100_000,
         # Smallest sync interval a fabric may be given, in seconds.
         "min_sync_interval": 10,
-        # Seconds a single Kubernetes or Git request may take.
-        "source_timeout": 30,
+        # Seconds a whole load of one source (every request, git process and file read) may take.
+        "source_timeout": 60,
         # Objects per page when listing from the Kubernetes API.
         "kubernetes_page_size": 500,
+        # Limits of one Kubernetes load (sync/kubernetes.py KubernetesLimits): list pages and objects per kind,
+        # bytes of one answer.
+        "kubernetes_max_pages": 1000,
+        "kubernetes_max_objects": 100_000,
+        "kubernetes_max_response_size": 32 * 1024 * 1024,
         # Seconds a sync job may run before RQ stops it.
         "sync_job_timeout": 1800,
         # Seconds between the scheduler sidecar's full reconciles.
@@ -78,9 +92,11 @@ def validate_settings(get):
             bad("git_allowed_schemes", f"contains {scheme!r}; allowed values are {', '.join(GIT_SCHEMES)}")
     if not isinstance(get("netbox_hedgehog", "git_cache_dir"), str) or not get("netbox_hedgehog", "git_cache_dir"):
         bad("git_cache_dir", "must be a non-empty path")
-    minimums = (("min_sync_interval", 1), ("git_max_file_size", 1), ("source_timeout", 1),
-                ("kubernetes_page_size", 1), ("sync_job_timeout", 10), ("scheduler_reconcile_interval", 1),
-                ("scheduler_heartbeat_interval", 1), ("housekeeping_interval", 1))
+    minimums = (("min_sync_interval", 1), ("git_max_file_size", 1), ("git_max_bytes", 1), ("git_max_documents", 1),
+                ("git_max_nodes", 1), ("git_max_objects", 1), ("yaml_max_depth", 1), ("yaml_max_document_nodes", 1),
+                ("source_timeout", 1), ("kubernetes_page_size", 1), ("kubernetes_max_pages", 1),
+                ("kubernetes_max_objects", 1), ("kubernetes_max_response_size", 1024), ("sync_job_timeout", 10),
+                ("scheduler_reconcile_interval", 1), ("scheduler_heartbeat_interval", 1), ("housekeeping_interval", 1))
     for name, minimum in minimums:
         value = get("netbox_hedgehog", name)
         if type(value) is not int or value < minimum:

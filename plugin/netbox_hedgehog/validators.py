@@ -8,8 +8,11 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-__all__ = ("git_url_scheme", "validate_git_branch", "validate_git_path", "validate_git_url",
+__all__ = ("GIT_FILE_MAX_LENGTH", "git_url_scheme", "validate_git_branch", "validate_git_path", "validate_git_url",
            "validate_kubernetes_url", "validate_namespace")
+
+# The longest path of a file in a Git repository the plugin records (an object's `git_file` column).
+GIT_FILE_MAX_LENGTH = 500
 
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 # "<transport>::<address>" makes git run a remote helper (ext:: runs any command).

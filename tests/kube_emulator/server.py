@@ -3,8 +3,9 @@ A small Kubernetes API server for tests: just what the plugin's Kubernetes sourc
 
 It serves Hedgehog custom resources from memory the way kube-apiserver does: API discovery per
 group/version, namespaced and cluster-wide lists with `limit`/`continue` pagination and a list
-`resourceVersion`, single-object GETs, 404 for CRDs that are not installed, bearer-token auth
-(401) or client-certificate auth, a forbidden mode (403) and TLS with its own CA. Fault
+`resourceVersion`, single-object GETs, the installed CRD objects themselves (apiextensions.k8s.io/v1,
+from the manifests shipped with the plugin, or ones a test gives), 404 for CRDs that are not installed,
+bearer-token auth (401) or client-certificate auth, a forbidden mode (403) and TLS with its own CA. Fault
 injection (error statuses, delays, a connection dropped mid-list, garbage bodies, expired
 continue tokens) lets tests provoke every failure the source must report. It runs in a thread
 of the test process or as its own process (`python -m tests.kube_emulator`).
@@ -24,6 +25,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from netbox_hedgehog.kinds import AGENT, KINDS
+from netbox_hedgehog.schemas import load_crd_manifests
 
 __all__ = ("EMULATED_KINDS", "KubeEmulator", "LoggedRequest")
 
@@ -67,17 +69,21 @@ class KubeEmulator:
 
     `objects` are manifests (apiVersion, kind, metadata, spec, ...) of kinds in KINDS or Agent; a
     missing namespace becomes "default". `crds` names the kinds whose CRD is installed (default:
-    all of them); lists of other kinds answer 404 like a cluster without that CRD.
+    all of them); lists of other kinds answer 404 like a cluster without that CRD. `crd_manifests` replaces
+    the CRD object served for some kinds ({kind: manifest}); with `crds_readable=False` reading a CRD object
+    answers 403, as for a token that may list Hedgehog objects but not CRDs.
     """
 
     def __init__(self, objects=(), crds=None, token=None, forbidden=False, tls=False, host="127.0.0.1", port=0,
-                 tls_dir=None, client_certs=False):
+                 tls_dir=None, client_certs=False, crd_manifests=None, crds_readable=True):
         self.crds = set(EMULATED_KINDS) if crds is None else set(crds)
         unknown = self.crds - set(EMULATED_KINDS)
         if unknown:
             raise ValueError(f"unknown kinds in crds: {sorted(unknown)}")
         self.token = token
         self.forbidden = forbidden
+        self.crd_manifests = {**load_crd_manifests(), **(crd_manifests or {})}
+        self.crds_readable = crds_readable
         self.tls = tls
         self.host = host
         self.port = port
@@ -91,6 +97,7 @@ class KubeEmulator:
         self._lock = threading.Lock()
         self._faults = _Faults()
         self._store = {}  # (kind, namespace, name) -> manifest
+        self._raw_items = {}  # kind -> items served as they are, after the stored ones (see add_raw_items)
         self._resource_version = 1000
         self._server = None
         self._thread = None
@@ -254,6 +261,12 @@ class KubeEmulator:
         with self._lock:
             self._faults.continue_epoch += 1
 
+    def add_raw_items(self, kind, items):
+        """Serve `items` as they are (whatever their shape) at the end of every list of `kind`: what a broken or
+        hostile cluster could hand out."""
+        with self._lock:
+            self._raw_items.setdefault(kind, []).extend(items)
+
     def reset_faults(self):
         with self._lock:
             epoch = self._faults.continue_epoch
@@ -263,6 +276,11 @@ class KubeEmulator:
     def clear_requests(self):
         with self._lock:
             self.requests.clear()
+
+    def requests_for(self, prefix):
+        """Logged requests whose path starts with `prefix`."""
+        with self._lock:
+            return [r for r in self.requests if r.path.startswith(prefix)]
 
     def list_requests(self, plural=None):
         """Logged list requests, optionally only those for one plural."""
@@ -316,6 +334,8 @@ class KubeEmulator:
             return 200, self._group_list()
         if len(parts) == 3 and parts[0] == "apis":
             return self._discovery(parts[1], parts[2])
+        if parts[:4] == ["apis", "apiextensions.k8s.io", "v1", "customresourcedefinitions"] and len(parts) == 5:
+            return self._crd(parts[4])
         target = _list_target(path)
         if target is not None:
             return self._list(*target, query)
@@ -380,9 +400,21 @@ class KubeEmulator:
                 list_metadata["remainingItemCount"] = len(items) - limit
                 items = items[:limit]
                 list_metadata["continue"] = _encode_continue(_sort_key(items[-1]), self._faults.continue_epoch)
+            else:
+                items = items + self._raw_items.get(kind.kind, [])
             items = copy.deepcopy(items)
         return 200, {"apiVersion": kind.api_version, "kind": f"{kind.kind}List", "metadata": list_metadata,
                      "items": items}
+
+    def _crd(self, name):
+        if not self.crds_readable:
+            return 403, _status_body(403, "Forbidden", "customresourcedefinitions.apiextensions.k8s.io is "
+                                     "forbidden: User cannot get resource at the cluster scope")
+        kind = next((k for k in self.crds if f"{EMULATED_KINDS[k].plural}.{EMULATED_KINDS[k].group}" == name), None)
+        if kind is None:
+            return 404, _status_body(404, "NotFound", f'customresourcedefinitions.apiextensions.k8s.io "{name}" '
+                                     "not found")
+        return 200, copy.deepcopy(self.crd_manifests[kind])
 
     def _get_one(self, group, version, plural, namespace, name):
         kind = self._installed(group, version, plural)

@@ -1,11 +1,15 @@
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from netbox.models import NetBoxModel
 
 from ..choices import DriftChoices, OriginChoices
+from ..schemas import NAME_MAX_LENGTH, NAMESPACE_MAX_LENGTH, RESOURCE_VERSION_MAX_LENGTH, UID_MAX_LENGTH
+from ..validators import GIT_FILE_MAX_LENGTH
 
-__all__ = ("HedgehogObject", "spec_asn", "spec_text", "unique_per_fabric")
+__all__ = ("HedgehogObject", "fit_column", "spec_asn", "spec_list", "spec_mapping", "spec_text",
+           "unique_per_fabric")
 
 
 class HedgehogObject(NetBoxModel):
@@ -19,10 +23,11 @@ class HedgehogObject(NetBoxModel):
 
     fabric = models.ForeignKey(to="netbox_hedgehog.HedgehogFabric", on_delete=models.CASCADE,
                                related_name="%(class)s_set")
-    name = models.CharField(verbose_name=_("name"), max_length=253)
-    namespace = models.CharField(verbose_name=_("namespace"), max_length=63, default="default")
-    uid = models.CharField(verbose_name=_("UID"), max_length=36, blank=True)
-    resource_version = models.CharField(verbose_name=_("resource version"), max_length=64, blank=True)
+    name = models.CharField(verbose_name=_("name"), max_length=NAME_MAX_LENGTH)
+    namespace = models.CharField(verbose_name=_("namespace"), max_length=NAMESPACE_MAX_LENGTH, default="default")
+    uid = models.CharField(verbose_name=_("UID"), max_length=UID_MAX_LENGTH, blank=True)
+    resource_version = models.CharField(verbose_name=_("resource version"),
+                                        max_length=RESOURCE_VERSION_MAX_LENGTH, blank=True)
     generation = models.BigIntegerField(verbose_name=_("generation"), null=True, blank=True)
     labels = models.JSONField(verbose_name=_("labels"), default=dict, blank=True)
     annotations = models.JSONField(verbose_name=_("annotations"), default=dict, blank=True)
@@ -30,7 +35,7 @@ class HedgehogObject(NetBoxModel):
     status = models.JSONField(verbose_name=_("status"), default=dict, blank=True)
 
     origin = models.CharField(verbose_name=_("origin"), max_length=10, choices=OriginChoices)
-    git_file = models.CharField(verbose_name=_("Git file"), max_length=500, blank=True)
+    git_file = models.CharField(verbose_name=_("Git file"), max_length=GIT_FILE_MAX_LENGTH, blank=True)
     git_commit = models.CharField(verbose_name=_("Git commit"), max_length=64, blank=True)
     git_spec = models.JSONField(verbose_name=_("Git spec"), null=True, blank=True)
     drift = models.CharField(verbose_name=_("drift"), max_length=20, choices=DriftChoices, blank=True)
@@ -50,8 +55,14 @@ class HedgehogObject(NetBoxModel):
 
     @classmethod
     def spec_columns(cls, spec):
-        """Values of the filterable columns this kind derives from its spec; the reconcile writes them."""
+        """Values of the filterable columns this kind derives from its spec, whatever the spec's shape."""
         return {}
+
+    @classmethod
+    def column_values(cls, spec):
+        """spec_columns() fitted to their columns (fit_column); the reconcile writes these."""
+        values = cls.spec_columns(spec if isinstance(spec, dict) else {})
+        return {name: fit_column(cls._meta.get_field(name), value) for name, value in values.items()}
 
     def get_origin_color(self):
         return OriginChoices.colors.get(self.origin)
@@ -78,3 +89,34 @@ def spec_asn(value):
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**32:
         return value
     return None
+
+
+def spec_mapping(value):
+    """A spec value that should be a mapping, or {} when it is not (a cluster may hold anything)."""
+    return value if isinstance(value, dict) else {}
+
+
+def spec_list(value):
+    """A spec value that should be a list, or [] when it is not."""
+    return value if isinstance(value, list) else []
+
+
+def fit_column(field, value):
+    """
+    `value` as `field` can hold it. The spec is the object's whole truth and a column only a copy to filter on,
+    so text longer than the column is cut and a number out of the column's range is left empty.
+    """
+    from django.core.exceptions import ValidationError
+
+    if isinstance(field, ArrayField):
+        return [fit_column(field.base_field, item) for item in spec_list(value)]
+    if isinstance(field, models.CharField):
+        return spec_text(value).replace("\x00", "")[:field.max_length]
+    if isinstance(field, models.IntegerField):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None if field.null else 0
+        try:
+            field.run_validators(value)
+        except ValidationError:
+            return None if field.null else 0
+    return value

@@ -37,10 +37,10 @@ class Gateway(HedgehogObject):
         groups = spec.get("groups")
         interfaces = spec.get("interfaces")
         return {
-            "groups": [spec_text(group.get("name"))[:253] for group in groups
+            "groups": [spec_text(group.get("name")) for group in groups
                        if isinstance(group, dict) and group.get("name")] if isinstance(groups, list) else [],
             "interface_count": len(interfaces) if isinstance(interfaces, dict) else 0,
             "asn": spec_asn(spec.get("asn")),
-            "protocol_ip": spec_text(spec.get("protocolIP"))[:50],
-            "vtep_ip": spec_text(spec.get("vtepIP"))[:50],
+            "protocol_ip": spec_text(spec.get("protocolIP")),
+            "vtep_ip": spec_text(spec.get("vtepIP")),
         }

@@ -2,7 +2,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import HedgehogObject, spec_text, unique_per_fabric
+from .base import HedgehogObject, spec_list, spec_mapping, spec_text, unique_per_fabric
 
 __all__ = ("VPC", "External", "ExternalAttachment", "ExternalPeering", "IPv4Namespace", "VPCAttachment",
            "VPCPeering")
@@ -20,7 +20,7 @@ class IPv4Namespace(HedgehogObject):
 
     @classmethod
     def spec_columns(cls, spec):
-        return {"subnets": [str(subnet) for subnet in spec.get("subnets") or []]}
+        return {"subnets": [spec_text(subnet) for subnet in spec_list(spec.get("subnets"))]}
 
 
 class VPC(HedgehogObject):
@@ -39,13 +39,14 @@ class VPC(HedgehogObject):
 
     @classmethod
     def spec_columns(cls, spec):
-        subnets = spec.get("subnets") or {}
+        subnets = spec_mapping(spec.get("subnets"))
         return {
             "mode": spec_text(spec.get("mode")),
             "ipv4_namespace": spec_text(spec.get("ipv4Namespace")),
             "vlan_namespace": spec_text(spec.get("vlanNamespace")),
             "subnet_count": len(subnets),
-            "subnets": sorted(spec_text((s or {}).get("subnet")) for s in subnets.values() if (s or {}).get("subnet")),
+            "subnets": sorted(spec_text(spec_mapping(s).get("subnet")) for s in subnets.values()
+                              if spec_mapping(s).get("subnet")),
         }
 
 
@@ -80,8 +81,8 @@ class VPCPeering(HedgehogObject):
     @classmethod
     def spec_columns(cls, spec):
         vpcs = set()
-        for permit in spec.get("permit") or []:
-            vpcs.update((permit or {}).keys())
+        for permit in spec_list(spec.get("permit")):
+            vpcs.update(spec_mapping(permit).keys())
         return {"vpcs": sorted(vpcs)}
 
 
@@ -137,6 +138,6 @@ class ExternalPeering(HedgehogObject):
 
     @classmethod
     def spec_columns(cls, spec):
-        permit = spec.get("permit") or {}
-        return {"vpc": spec_text((permit.get("vpc") or {}).get("name")),
-                "external": spec_text((permit.get("external") or {}).get("name"))}
+        permit = spec_mapping(spec.get("permit"))
+        return {"vpc": spec_text(spec_mapping(permit.get("vpc")).get("name")),
+                "external": spec_text(spec_mapping(permit.get("external")).get("name"))}

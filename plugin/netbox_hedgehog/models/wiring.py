@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..connections import connection_endpoints
-from .base import HedgehogObject, spec_asn, spec_text, unique_per_fabric
+from .base import HedgehogObject, spec_asn, spec_mapping, spec_text, unique_per_fabric
 
 __all__ = ("AGENT_ALIVE_WINDOW", "PORT_OPER_UP", "Connection", "Server", "ServerProfile", "Switch", "SwitchGroup",
            "SwitchProfile", "VLANNamespace", "port_oper")
@@ -66,10 +66,10 @@ class SwitchProfile(HedgehogObject):
     def spec_columns(cls, spec):
         ports = spec.get("ports")
         return {
-            "display_name": spec_text(spec.get("displayName"))[:200],
-            "switch_silicon": spec_text(spec.get("switchSilicon"))[:100],
-            "platform": spec_text(spec.get("platform"))[:100],
-            "nos_type": spec_text(spec.get("nosType"))[:100],
+            "display_name": spec_text(spec.get("displayName")),
+            "switch_silicon": spec_text(spec.get("switchSilicon")),
+            "platform": spec_text(spec.get("platform")),
+            "nos_type": spec_text(spec.get("nosType")),
             "port_count": len(ports) if isinstance(ports, dict) else 0,
         }
 
@@ -91,7 +91,7 @@ class ServerProfile(HedgehogObject):
         nics = spec.get("nics")
         nics = [nic for nic in nics if isinstance(nic, dict)] if isinstance(nics, list) else []
         return {
-            "nics": [spec_text(nic.get("name"))[:253] for nic in nics if nic.get("name")],
+            "nics": [spec_text(nic.get("name")) for nic in nics if nic.get("name")],
             "nic_count": len(nics),
             "port_count": sum(len(nic["ports"]) for nic in nics if isinstance(nic.get("ports"), list)),
         }
@@ -119,14 +119,14 @@ class Switch(HedgehogObject):
 
     @classmethod
     def spec_columns(cls, spec):
-        redundancy = spec.get("redundancy") or {}
+        redundancy = spec_mapping(spec.get("redundancy"))
         return {
             "role": spec_text(spec.get("role")),
             "asn": spec_asn(spec.get("asn")),
             "profile": spec_text(spec.get("profile")),
             "redundancy_group": spec_text(redundancy.get("group")),
             "redundancy_type": spec_text(redundancy.get("type")),
-            "description": spec_text(spec.get("description"))[:200],
+            "description": spec_text(spec.get("description")),
         }
 
     @property
@@ -156,7 +156,7 @@ class Server(HedgehogObject):
 
     @classmethod
     def spec_columns(cls, spec):
-        return {"profile": spec_text(spec.get("profile")), "description": spec_text(spec.get("description"))[:200]}
+        return {"profile": spec_text(spec.get("profile")), "description": spec_text(spec.get("description"))}
 
 
 class Connection(HedgehogObject):

@@ -1,99 +1,198 @@
 """
 Hedgehog objects from YAML text, and the checks a set of them must pass before it is synced.
 
-Django-free and shared by the sources: `parse_documents` turns one file into objects and
-problems, `check_duplicates` and `check_references` look at the whole set, `validate` applies
-both and says which objects are left.
+Django-free and shared by the sources and `netbox hedgehog_validate`: a `DocumentReader` turns the files of
+one load into objects and problems within `Limits` (sizes, depth, nodes, documents, objects, time),
+`object_problems` says what of one object cannot be stored, `check_duplicates` and `check_references` look at
+the whole set, and `validate` applies them and the CRD schemas and says which objects are left.
 """
 import re
+from dataclasses import dataclass
+from itertools import islice
 
 import yaml
 
 from ..connections import CONNECTION_TYPES, connection_ports, connection_type
 from ..kinds import IGNORED_KINDS, KINDS_BY_NAME
-from .types import Problem, SourceObject
+from ..schemas import metadata_errors
+from ..validators import GIT_FILE_MAX_LENGTH
+from ..yamlio import YAMLLimitError, YAMLValueError, check_limits, json_data_error, load_checked
+from .types import Problem, SettingLimits, SourceObject
 
 __all__ = (
     "DEFAULT_NAMESPACE",
+    "YAML_SUFFIXES",
+    "DocumentReader",
+    "Limits",
+    "LoadLimitError",
     "check_duplicates",
     "check_references",
-    "file_too_large",
+    "object_problems",
     "parse_documents",
     "validate",
 )
 
 DEFAULT_NAMESPACE = "default"
-
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The files of a repository or directory that are read as YAML.
+YAML_SUFFIXES = (".yaml", ".yml")
 
 # A "---" at column 0 always starts a document: YAML forbids it inside any scalar, so splitting
 # on it is exact, and lets one broken document fail alone instead of hiding the ones after it.
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _COMMENT_OR_BLANK = re.compile(r"^\s*(#.*)?$")
+# Schema errors listed per object; the rest are counted.
+ERRORS_PER_OBJECT = 10
 
 
-def file_too_large(file, size, max_size):
-    """The Problem for a file over the size limit, or None. Callers check before reading the file."""
-    if max_size is not None and size > max_size:
-        return Problem(f"file is {size} bytes, larger than the limit of {max_size} bytes; not read", file=file)
-    return None
+@dataclass(frozen=True)
+class Limits(SettingLimits):
+    """How much YAML one load may read (README, "Security")."""
+
+    max_file_size: int = 10 * 1024 * 1024  # bytes of one file; a larger one is reported, not read
+    max_bytes: int = 64 * 1024 * 1024  # bytes of all files of one load
+    max_documents: int = 10_000  # YAML documents in one file
+    max_depth: int = 64  # nesting levels of one document
+    max_document_nodes: int = 100_000  # nodes of one document, aliases expanded
+    max_nodes: int = 10_000_000  # nodes of all documents of one load, aliases expanded
+    max_objects: int = 100_000  # objects of one load
+
+    SETTINGS = {
+        "max_file_size": "git_max_file_size", "max_bytes": "git_max_bytes", "max_documents": "git_max_documents",
+        "max_depth": "yaml_max_depth", "max_document_nodes": "yaml_max_document_nodes",
+        "max_nodes": "git_max_nodes", "max_objects": "git_max_objects",
+    }
+
+
+class LoadLimitError(Exception):
+    """A limit of the whole load was reached (bytes, nodes, objects, time): nothing of the load may be used."""
+
+
+class DocumentReader:
+    """
+    Reads the YAML files of one load within `limits`, counting what the whole load has read. Limits of a file
+    or a document make Problems for it; limits of the load (bytes, nodes, objects, and `deadline`, a
+    types.Deadline) raise LoadLimitError, because a load cut short must never be synced as if it were whole.
+    """
+
+    def __init__(self, limits=None, deadline=None):
+        self.limits = limits or Limits()
+        self.deadline = deadline
+        self.bytes = self.nodes = self.objects = 0
+
+    def admit(self, file, size):
+        """A Problem if `file` (of `size` bytes) is not to be read; LoadLimitError past the load's bytes.
+        Callers admit a file before reading it."""
+        if len(file) > GIT_FILE_MAX_LENGTH:
+            return Problem(f"the path is longer than {GIT_FILE_MAX_LENGTH} characters; not read", file=file[:200])
+        if size > self.limits.max_file_size:
+            return Problem(f"file is {size} bytes, {self.limits.more_than('max_file_size', 'bytes')}; not read",
+                           file=file)
+        self.bytes += size
+        if self.bytes > self.limits.max_bytes:
+            raise LoadLimitError(f"the YAML files hold {self.limits.more_than('max_bytes', 'bytes')}")
+        return None
+
+    def read(self, text, file):
+        """
+        Parse one admitted multi-document YAML file into Hedgehog objects.
+
+        Returns (objects, problems, ignored) where `ignored` counts objects of known Hedgehog kinds
+        that are not synced (kind -> count). A broken document never stops the others from parsing.
+        """
+        objects, problems, ignored = [], [], {}
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                return objects, [Problem(f"not UTF-8 text: {exc}", file=file)], ignored
+        documents = sum(1 for _ in islice(_DOCUMENT_START.finditer(text), self.limits.max_documents + 1))
+        if documents > self.limits.max_documents:
+            return objects, [Problem(f"file holds {self.limits.more_than('max_documents', 'YAML documents')}; "
+                                     "not read", file=file)], ignored
+
+        for document, (first_line, chunk) in enumerate(_split_documents(text), start=1):
+            self._check_deadline()
+            where = {"file": file, "document": document}
+            try:
+                self._count_nodes(check_limits(chunk, max_depth=self.limits.max_depth,
+                                               max_nodes=self.limits.max_document_nodes))
+                data = load_checked(chunk)
+            except YAMLLimitError as exc:
+                setting = {"max_depth": "max_depth", "max_nodes": "max_document_nodes"}.get(exc.limit)
+                problems.append(Problem(f"{exc} (setting {self.limits.SETTINGS[setting]})" if setting else str(exc),
+                                        **where))
+                continue
+            except YAMLValueError as exc:
+                problems.append(Problem(f"{exc} (at or after line {first_line})", **where))
+                continue
+            except yaml.YAMLError as exc:
+                problems.append(Problem(_yaml_error(exc, first_line), **where))
+                continue
+            if data is None:
+                continue
+            if not isinstance(data, dict):
+                problems.append(Problem(f"document is {_a(data)}, not a mapping", **where))
+                continue
+            before = len(objects)
+            kind = data.get("kind")
+            if isinstance(kind, str) and kind.endswith("List") and "items" in data:
+                items = data["items"] or []
+                if not isinstance(items, list):
+                    problems.append(Problem(f"{kind} 'items' is not a list", **where))
+                    continue
+                for position, item in enumerate(items, start=1):
+                    _add_object(item, file, document, objects, problems, ignored, item=position)
+            else:
+                _add_object(data, file, document, objects, problems, ignored)
+            self._count_objects(len(objects) - before)
+        return objects, problems, ignored
+
+    def _check_deadline(self):
+        if self.deadline is not None and self.deadline.expired:
+            raise LoadLimitError(f"reading the YAML took longer than {self.deadline.seconds:g} s "
+                                 "(setting source_timeout)")
+
+    def _count_nodes(self, count):
+        self.nodes += count
+        if self.nodes > self.limits.max_nodes:
+            raise LoadLimitError(f"the YAML files expand to {self.limits.more_than('max_nodes', 'YAML nodes')}")
+
+    def _count_objects(self, count):
+        self.objects += count
+        if self.objects > self.limits.max_objects:
+            raise LoadLimitError(f"the YAML files hold {self.limits.more_than('max_objects', 'objects')}")
+
+
+def parse_documents(text, file, *, limits=None):
+    """One file on its own (see DocumentReader.read); a file over the size limit is a problem, not parsed."""
+    reader = DocumentReader(limits)
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8"))
+    refused = reader.admit(file, size)
+    if refused:
+        return [], [refused], {}
+    return reader.read(text, file)
+
+
+def _a(value):
+    name = "null" if value is None else type(value).__name__
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
 def _split_documents(text):
-    """Yield (first line number, document text) for each YAML document in `text`."""
+    """Yield (first line number, document text) for each YAML document in `text`, in one pass."""
     starts = [m.start() for m in _DOCUMENT_START.finditer(text)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
+    line, counted_to = 1, 0
     for index, start in enumerate(starts):
+        line += text.count("\n", counted_to, start)
+        counted_to = start
         end = starts[index + 1] if index + 1 < len(starts) else len(text)
         chunk = text[start:end]
         # Comments before the first "---" are not a document of their own (as in PyYAML).
         if index == 0 and len(starts) > 1 and all(_COMMENT_OR_BLANK.match(line) for line in chunk.splitlines()):
             continue
-        yield text.count("\n", 0, start) + 1, chunk
-
-
-def parse_documents(text, file, *, max_size=None):
-    """
-    Parse a multi-document YAML file into Hedgehog objects.
-
-    Returns (objects, problems, ignored) where `ignored` counts objects of known Hedgehog kinds
-    that are not synced (kind -> count). A broken document never stops the others from parsing.
-    """
-    objects, problems, ignored = [], [], {}
-    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8"))
-    too_large = file_too_large(file, size, max_size)
-    if too_large:
-        return objects, [too_large], ignored
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            return objects, [Problem(f"not UTF-8 text: {exc}", file=file)], ignored
-
-    for document, (first_line, chunk) in enumerate(_split_documents(text), start=1):
-        try:
-            data = yaml.load(chunk, Loader=_SafeLoader)
-        except yaml.YAMLError as exc:
-            problems.append(Problem(_yaml_error(exc, first_line), file=file, document=document))
-            continue
-        if data is None:
-            continue
-        if not isinstance(data, dict):
-            problems.append(Problem(f"document is a {type(data).__name__}, not a mapping", file=file,
-                                    document=document))
-            continue
-        kind = data.get("kind")
-        if isinstance(kind, str) and kind.endswith("List") and "items" in data:
-            items = data["items"] or []
-            if not isinstance(items, list):
-                problems.append(Problem(f"{kind} 'items' is not a list", file=file, document=document))
-                continue
-            for position, item in enumerate(items, start=1):
-                _add_object(item, file, document, objects, problems, ignored, item=position)
-        else:
-            _add_object(data, file, document, objects, problems, ignored)
-    return objects, problems, ignored
+        yield line, chunk
 
 
 def _yaml_error(exc, first_line):
@@ -109,7 +208,7 @@ def _add_object(data, file, document, objects, problems, ignored, item=None):
     where = {"file": file, "document": document}
     prefix = f"item {item}: " if item is not None else ""
     if not isinstance(data, dict):
-        problems.append(Problem(f"{prefix}object is a {type(data).__name__}, not a mapping", **where))
+        problems.append(Problem(f"{prefix}object is {_a(data)}, not a mapping", **where))
         return
     kind, api_version = data.get("kind"), data.get("apiVersion")
     metadata = data.get("metadata")
@@ -144,12 +243,31 @@ def _add_object(data, file, document, objects, problems, ignored, item=None):
         problems.append(Problem(f"{prefix}namespace is {namespace!r}: Hedgehog only accepts namespace "
                                 f"{DEFAULT_NAMESPACE!r}", **where))
         return
-    spec = data.get("spec")
-    if spec is not None and not isinstance(spec, dict):
-        problems.append(Problem(f"{prefix}'spec' is a {type(spec).__name__}, not a mapping", **where))
+    unstorable = object_problems(data)
+    if unstorable:
+        problems.extend(Problem(f"{prefix}{message}", **where) for message in unstorable)
         return
     objects.append(SourceObject(kind=kind, name=name, namespace=namespace, manifest=data,
                                 location=f"{file}#{document}"))
+
+
+def object_problems(manifest):
+    """
+    What of one object (a mapping) NetBox cannot store, whichever source it came from: a value that is not
+    JSON data, metadata the API server would refuse or that does not fit its column, a spec or status that is
+    not a mapping. Messages name the field.
+    """
+    not_json = json_data_error(manifest)
+    if not_json:
+        return [not_json]
+    problems = []
+    for part in ("spec", "status"):
+        value = manifest.get(part)
+        if value is not None and not isinstance(value, dict):
+            problems.append(f"'{part}' is {_a(value)}, not a mapping")
+    metadata = manifest.get("metadata")
+    problems.extend(metadata_errors(metadata) if metadata is not None else ["'metadata' is missing"])
+    return problems
 
 
 def _problem_for(obj, message):
@@ -294,10 +412,10 @@ def _subnet_reference(value, index):
 
 def _vpc_subnets(vpc, subnets, what, index):
     """Messages for subnets of `vpc` named in a permit that the VPC does not have."""
-    if vpc not in index.vpc_subnets or not isinstance(subnets, list):
+    if not isinstance(vpc, str) or vpc not in index.vpc_subnets or not isinstance(subnets, list):
         return []
     return [f"{what} refers to subnet {subnet!r} of VPC {vpc!r}, which it does not have"
-            for subnet in subnets if subnet not in index.vpc_subnets[vpc]]
+            for subnet in subnets if not isinstance(subnet, str) or subnet not in index.vpc_subnets[vpc]]
 
 
 def _reference_problems(objects, invalid=()):
@@ -312,9 +430,18 @@ def check_references(objects):
     return [problem for _, problem in _reference_problems(objects)]
 
 
-def validate(objects):
+def _schema_problems(obj, crd_schemas):
+    errors = crd_schemas.errors(obj.manifest, status=False)
+    problems = [_problem_for(obj, error) for error in errors[:ERRORS_PER_OBJECT]]
+    if len(errors) > ERRORS_PER_OBJECT:
+        problems.append(_problem_for(obj, f"... and {len(errors) - ERRORS_PER_OBJECT} more schema errors"))
+    return problems
+
+
+def validate(objects, crd_schemas=None):
     """
-    (valid objects, problems) for a whole set: duplicates, then references.
+    (valid objects, problems) for a whole set: duplicates, then each object against its CRD (`crd_schemas`, a
+    schemas.CrdSchemas, as the API server validates a create: without `status`), then references.
 
     An object that refers to an excluded object is excluded too, repeatedly until nothing
     changes, so what is left never refers to something that is not there.
@@ -325,6 +452,13 @@ def validate(objects):
         excluded.add(id(obj))
     valid = [obj for obj in objects if id(obj) not in excluded]
     invalid_keys = set()
+    if crd_schemas is not None:
+        for obj in valid:
+            schema_problems = _schema_problems(obj, crd_schemas)
+            if schema_problems:
+                problems.extend(schema_problems)
+                invalid_keys.add(obj.key)
+        valid = [obj for obj in valid if obj.key not in invalid_keys]
     while True:
         new = list(_reference_problems(valid, invalid_keys))
         if not new:

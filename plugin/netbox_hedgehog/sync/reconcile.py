@@ -17,6 +17,7 @@ from extras.models import CachedValue, CustomField
 from netbox.search import get_indexer
 
 from ..models import HEDGEHOG_MODELS, Switch
+from ..models.base import fit_column, spec_mapping
 
 __all__ = ("KindChanges", "Plan", "apply_plan", "plan_changes")
 
@@ -58,13 +59,18 @@ class Plan:
 
 
 def _agent_fields(agent):
-    status = (agent or {}).get("status") or {}
+    """A switch's live status from its Agent, whatever shape the cluster gave it."""
+    status = spec_mapping(spec_mapping(agent).get("status"))
     heartbeat = status.get("lastHeartbeat")
-    applied = status.get("lastAppliedGen")
+    try:
+        heartbeat = parse_datetime(heartbeat) if isinstance(heartbeat, str) else None
+    except ValueError:  # well-formed but impossible, e.g. the 31st of February
+        heartbeat = None
     return {
-        "agent_heartbeat": parse_datetime(heartbeat) if isinstance(heartbeat, str) else None,
-        "agent_applied_generation": applied if isinstance(applied, int) else None,
-        "agent_interfaces": (status.get("state") or {}).get("interfaces") or {},
+        "agent_heartbeat": heartbeat,
+        "agent_applied_generation": fit_column(Switch._meta.get_field("agent_applied_generation"),
+                                               status.get("lastAppliedGen")),
+        "agent_interfaces": spec_mapping(spec_mapping(status.get("state")).get("interfaces")),
     }
 
 
@@ -75,7 +81,7 @@ def plan_changes(fabric, rows, agents=None):
         changes = KindChanges(model=model)
         existing = {(o.namespace, o.name): o for o in model.objects.filter(fabric=fabric)}
         for key, row in rows.get(model.KIND, {}).items():
-            values = {**row.fields, **model.spec_columns(row.fields["spec"])}
+            values = {**row.fields, **model.column_values(row.fields["spec"])}
             agent_values = _agent_fields(agents.get(row.name)) if model is Switch and agents is not None else {}
             current = existing.pop(key, None)
             if current is None:

@@ -1,12 +1,17 @@
 """
 One sync of one fabric: load the sources, check the input, diff, apply, record the outcome.
-Callers (the job runner, `netbox hedgehog_sync`) hold the per-fabric lock; this module does not.
+Callers (the job runner, `netbox hedgehog_sync`) hold the per-fabric lock; this module does not. Everything a
+run touches for the fabric (its Git cache among it) is touched under that lock.
+
+Every run ends success, partial or failed: an exception no check foresaw fails the run like a source error
+would (nothing applied, the fabric out of `syncing`, the failure journalled) instead of escaping.
 """
 import logging
 from dataclasses import dataclass, field
 
 from ..choices import ConnectionStatusChoices, DriftChoices, OriginChoices, SyncOutcomeChoices, SyncStatusChoices
 from ..notifications import report_connection_error, report_sync_failure
+from ..yamlio import storable_text
 from .merge import merge_snapshots
 from .reconcile import apply_plan, plan_changes
 from .sources import fabric_sources, source_secrets
@@ -51,16 +56,20 @@ class SyncResult:
 def _load(fabric, sources, result, log):
     """Read every source; returns (Git snapshot, cluster snapshot), None for a source the fabric lacks.
     Raises SourceError (already redacted) if one cannot be read."""
-    snapshots = {}
+    snapshots, crd_schemas = {}, None
     for source in sources:
         log.info("Reading %s", source.describe())
         try:
-            snapshot = source.load()
+            snapshot = source.load(crd_schemas)
         except SourceError as e:
             record_connection_error(fabric, str(e))
             raise
         snapshots[source.role] = snapshot
         log.info("%s: %d objects at revision %s", source.label, len(snapshot.objects), snapshot.revision[:12])
+        if snapshot.crd_schemas is not None:
+            # Cluster sources come first: the Git objects of the run are checked against the cluster's CRDs.
+            crd_schemas = crd_schemas or snapshot.crd_schemas
+            log.info("%s objects checked against %s", source.label, snapshot.crd_schemas.origin)
         result.skipped_kinds.update(snapshot.skipped_kinds)
         result.problems.extend(problem.as_dict() for problem in snapshot.problems)
     fabric.set_connection_state(ConnectionStatusChoices.CONNECTED)
@@ -77,7 +86,27 @@ def run_sync(fabric, *, dry_run=False, user=None, request_id=None, logger=None):
                         request_id=str(request_id or ""))
     if not dry_run:
         fabric.set_sync_state(SyncStatusChoices.SYNCING)
-    sources = fabric_sources(fabric)
+    sources = []
+    try:
+        sources = fabric_sources(fabric)
+        return _run(fabric, sources, result, log, user=user, request_id=request_id)
+    except Exception as exc:  # noqa: BLE001 - the run must end failed, not errored with the fabric left syncing
+        from rq.timeouts import JobTimeoutException
+
+        if isinstance(exc, JobTimeoutException):
+            # RQ stopped the job at sync_job_timeout: the fabric says so, and the job ends as RQ decided.
+            _fail(fabric, result, "the run took longer than sync_job_timeout and was stopped; nothing was changed",
+                  log)
+            raise
+        log.exception("Sync stopped on an unexpected error")
+        # The apply is one transaction: an error inside it changed nothing.
+        error = redact(f"the run stopped on an unexpected error ({type(exc).__name__}); the worker's log has "
+                       "the details", source_secrets(sources))
+        return _fail(fabric, result, error, log)
+
+
+def _run(fabric, sources, result, log, *, user, request_id):
+    dry_run = result.dry_run
     try:
         git, cluster = _load(fabric, sources, result, log)
     except SourceError as e:
@@ -118,6 +147,7 @@ def _describe(problem):
 
 
 def _fail(fabric, result, error, log):
+    error = storable_text(str(error))  # a source's message may quote what a server or a repository sent
     result.outcome = SyncOutcomeChoices.FAILED
     result.error = error
     log.error("Sync failed: %s", error)
@@ -129,6 +159,7 @@ def _fail(fabric, result, error, log):
 
 def record_connection_error(fabric, error):
     """Store the error; journal it and fire the event only when the connection goes to error, not every run."""
+    error = storable_text(str(error))
     went_down = fabric.connection_status != ConnectionStatusChoices.ERROR
     fabric.set_connection_state(ConnectionStatusChoices.ERROR, error=error)
     if went_down:

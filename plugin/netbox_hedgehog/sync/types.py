@@ -4,11 +4,14 @@ The interface every source implements, and what a source hands to the reconcile:
 A source either returns a `SourceSnapshot` (possibly with per-object `problems`) or raises
 `SourceError`, in which case the run changes nothing.
 """
+import time
 from dataclasses import asdict, dataclass, field
 
 from ..choices import OriginChoices
+from ..yamlio import storable_text
 
-__all__ = ("ConnectionReport", "FabricSource", "Problem", "SourceError", "SourceObject", "SourceSnapshot", "redact")
+__all__ = ("ConnectionReport", "Deadline", "FabricSource", "Problem", "SettingLimits", "SourceError", "SourceObject",
+           "SourceSnapshot", "redact")
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,11 @@ class Problem:
     document: int | None = None  # 1-based index of the YAML document in `file`
     kind: str = ""
     name: str = ""
+
+    def __post_init__(self):
+        # Names and kinds come from the input: a NUL in one must not stop the run's record from being saved.
+        for name in ("message", "file", "kind", "name"):
+            object.__setattr__(self, name, storable_text(getattr(self, name)))
 
     def __str__(self):
         where = []
@@ -59,6 +67,43 @@ class SourceSnapshot:
     skipped_kinds: dict[str, str] = field(default_factory=dict)  # kind -> why it was not read
     revision: str = ""  # Git commit SHA, or the cluster's list resourceVersion
     agents: dict[str, dict] = field(default_factory=dict)  # switch name -> Agent manifest (cluster only)
+    # The CRDs the source's objects are checked against (cluster sources: the ones the cluster serves); a
+    # later source of the same run checks its objects against them too.
+    crd_schemas: object = None  # schemas.CrdSchemas
+
+
+class SettingLimits:
+    """
+    Limits that plugin settings set, for one load: a subclass is a frozen dataclass whose fields are the limits
+    (their defaults are the settings' defaults, which a test keeps equal) and whose SETTINGS names the setting
+    of each field.
+    """
+
+    SETTINGS = {}
+
+    @classmethod
+    def from_settings(cls, setting):
+        """The limits the plugin settings give; `setting(name)` reads one."""
+        return cls(**{limit: setting(name) for limit, name in cls.SETTINGS.items()})
+
+    def more_than(self, limit, what):
+        """'more than <value> <what> (setting <name>)', for messages."""
+        return f"more than {getattr(self, limit)} {what} (setting {self.SETTINGS[limit]})"
+
+
+class Deadline:
+    """One deadline for a whole load (`source_timeout`): every request and process gets what is left of it."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def remaining(self):
+        return max(0.0, self.ends - time.monotonic())
+
+    @property
+    def expired(self):
+        return time.monotonic() >= self.ends
 
 
 class SourceError(Exception):
@@ -114,8 +159,13 @@ class FabricSource:
         """Where this source reads from, for the run's log."""
         return self.label
 
-    def load(self):
-        """A SourceSnapshot of every object, or SourceError (its message already redacted)."""
+    def load(self, crd_schemas=None):
+        """
+        A SourceSnapshot of every object, or SourceError (its message already redacted), within the deadline
+        `source_timeout` for the whole load. `crd_schemas` (a schemas.CrdSchemas) are the CRDs an earlier
+        source of the run read from the fabric's cluster; a source that validates objects uses them instead
+        of the shipped ones.
+        """
         raise NotImplementedError
 
     def test_connection(self):
